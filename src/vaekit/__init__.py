@@ -1,0 +1,40 @@
+"""vaekit: variational autoencoders on PyTorch.
+
+>>> import vaekit
+>>> run = vaekit.train(vaekit.Config())        # doctest: +SKIP
+>>> model = vaekit.load(run)                   # doctest: +SKIP
+>>> images = model.sample(64)                  # doctest: +SKIP
+"""
+
+from vaekit._version import __version__
+from vaekit.config import Config, DataConfig, ModelConfig, TrainConfig
+from vaekit.errors import ConfigError, DataError, ModelFileError, TrainingError, VaekitError
+from vaekit.eval import evaluate_run
+from vaekit.io import load, save_model
+from vaekit.models import CVAE, VAE, BetaVAE, create_model, list_models, register_model
+from vaekit.train import Trainer, resume, train
+
+__all__ = [
+    "CVAE",
+    "VAE",
+    "BetaVAE",
+    "Config",
+    "ConfigError",
+    "DataConfig",
+    "DataError",
+    "ModelConfig",
+    "ModelFileError",
+    "TrainConfig",
+    "Trainer",
+    "TrainingError",
+    "VaekitError",
+    "__version__",
+    "create_model",
+    "evaluate_run",
+    "list_models",
+    "load",
+    "register_model",
+    "resume",
+    "save_model",
+    "train",
+]

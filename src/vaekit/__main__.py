@@ -1,0 +1,6 @@
+"""``python -m vaekit``."""
+
+from vaekit.cli.app import main
+
+if __name__ == "__main__":
+    main()

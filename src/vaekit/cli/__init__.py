@@ -1,0 +1,1 @@
+"""The ``vaekit`` command line (one file per command)."""

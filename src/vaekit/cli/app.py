@@ -1,0 +1,45 @@
+"""The ``vaekit`` application and its entry point with one-line error reporting."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from typer.exceptions import TyperException
+
+from vaekit.cli import evaluate, models, sample, train
+from vaekit.errors import VaekitError
+
+app = typer.Typer(
+    name="vaekit",
+    help="Variational autoencoders on PyTorch: train, sample, evaluate.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command("train")(train.train_command)
+app.command("sample")(sample.sample_command)
+app.command("evaluate")(evaluate.evaluate_command)
+app.command("models")(models.models_command)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; user errors print one line on stderr and exit with status 2."""
+    args = sys.argv[1:] if argv is None else argv
+    command = typer.main.get_command(app)
+    try:
+        rv = command.main(args, prog_name="vaekit", standalone_mode=False)
+    except VaekitError as e:
+        print(f"vaekit: error: {e}", file=sys.stderr)
+        sys.exit(2)
+    except TyperException as e:
+        message = e.format_message() if hasattr(e, "format_message") else str(e)
+        ctx = getattr(e, "ctx", None)
+        where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        if message:
+            print(f"vaekit: error: {message}{where}", file=sys.stderr)
+        sys.exit(getattr(e, "exit_code", 2) or 2)
+    except KeyboardInterrupt:
+        print("vaekit: interrupted", file=sys.stderr)
+        sys.exit(130)
+    sys.exit(rv if isinstance(rv, int) else 0)

@@ -1,0 +1,101 @@
+"""``vaekit train``: train a model into a run directory (or resume one)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from vaekit.config import Config
+from vaekit.errors import ConfigError
+from vaekit.train import resume, train
+
+_FLAGS = {  # CLI parameter -> config key
+    "model": "model.name",
+    "arch": "model.arch",
+    "hidden": "model.hidden",
+    "latent_dim": "model.latent_dim",
+    "likelihood": "model.likelihood",
+    "beta": "model.beta",
+    "dataset": "data.dataset",
+    "data_dir": "data.data_dir",
+    "binarize": "data.binarize",
+    "val_size": "data.val_size",
+    "kl_schedule": "train.kl_schedule",
+    "warmup_epochs": "train.warmup_epochs",
+    "free_bits": "train.free_bits",
+    "epochs": "train.epochs",
+    "batch_size": "train.batch_size",
+    "lr": "train.lr",
+    "seed": "train.seed",
+    "device": "train.device",
+    "bf16": "train.bf16",
+    "compile": "train.compile",
+    "out": "out",
+}
+
+
+def build_config(config_file: Path | None, flags: dict[str, Any], sets: list[str]) -> Config:
+    """Defaults, then the YAML file, then explicit flags, then ``--set`` assignments."""
+    cfg = Config.from_yaml(config_file) if config_file else Config()
+    for name, value in flags.items():
+        if value is None:
+            continue
+        if name == "out":
+            cfg.out = str(value)
+        else:
+            cfg.set(_FLAGS[name], value)
+    for assignment in sets:
+        cfg.set_from_string(assignment)
+    return cfg
+
+
+def train_command(
+    model: str = typer.Option(None, "--model", help="Registered model (see 'vaekit models'). [default: vae]"),
+    dataset: str = typer.Option(None, "--dataset", help="Dataset name (mnist) or a .npy/.npz/.csv path."),
+    data_dir: str = typer.Option(None, "--data-dir", help="Directory holding the dataset files."),
+    arch: str = typer.Option(None, "--arch", help="Encoder/decoder: mlp | conv."),
+    hidden: str = typer.Option(None, "--hidden", help="Hidden widths, e.g. 512,256."),
+    latent_dim: int = typer.Option(None, "--latent-dim", help="Latent dimensions. [default: 20]"),
+    likelihood: str = typer.Option(
+        None, "--likelihood", help="auto | bernoulli | gaussian | gaussian-learned | gaussian-learned-dim."
+    ),
+    binarize: str = typer.Option(None, "--binarize", help="none | static | dynamic."),
+    beta: float = typer.Option(None, "--beta", help="Weight on the KL term."),
+    kl_schedule: str = typer.Option(None, "--kl-schedule", help="constant | linear | cyclical."),
+    warmup_epochs: float = typer.Option(None, "--warmup-epochs", help="Epochs of linear KL warm-up."),
+    free_bits: float = typer.Option(None, "--free-bits", help="Free-bits floor, nats per latent dim."),
+    epochs: int = typer.Option(None, "--epochs", help="Epochs in total (with --resume: the new total)."),
+    batch_size: int = typer.Option(None, "--batch-size", help="Batch size. [default: 128]"),
+    lr: float = typer.Option(None, "--lr", help="Learning rate. [default: 1e-3]"),
+    seed: int = typer.Option(None, "--seed", help="Random seed. [default: 0]"),
+    device: str = typer.Option(None, "--device", help="auto | cpu | cuda."),
+    val_size: float = typer.Option(None, "--val-size", help="Validation fraction (<1) or count."),
+    bf16: bool = typer.Option(None, "--bf16/--no-bf16", help="bf16 autocast on CUDA."),
+    compile: bool = typer.Option(None, "--compile/--no-compile", help="torch.compile the loss."),
+    out: Path = typer.Option(None, "--out", help="Run directory. [default: runs/<model>-<data>-<time>]"),
+    resume_dir: Path = typer.Option(None, "--resume", help="Continue this run directory."),
+    config_file: Path = typer.Option(None, "--config", help="YAML configuration file."),
+    sets: list[str] = typer.Option(None, "--set", help="key=value overrides, e.g. train.grad_clip=5."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Train a VAE and write a run directory (config, weights, checkpoint, metrics)."""
+    console = Console(stderr=True)
+    flags = {k: v for k, v in locals().items() if k in _FLAGS}
+    if resume_dir is not None:
+        others = [k for k, v in flags.items() if v is not None and k not in ("epochs", "device")]
+        if others or config_file or sets:
+            raise ConfigError(
+                "with --resume only --epochs and --device may be given "
+                f"(got {', '.join('--' + k.replace('_', '-') for k in others) or '--config/--set'})"
+            )
+        result = resume(resume_dir, epochs=epochs, device=device, quiet=quiet, console=console)
+        console.print(f"run {resume_dir}: {result.epochs} epochs done")
+        typer.echo(str(resume_dir))
+        return
+    cfg = build_config(config_file, flags, sets or [])
+    run_dir = train(cfg, quiet=quiet, console=console)
+    console.print(f"[green]trained[/] {cfg.model.name} on {cfg.data.dataset}: {run_dir}")
+    typer.echo(str(run_dir))

@@ -1,0 +1,215 @@
+"""The run configuration: three sections (model, data, train), YAML in and out.
+
+Every value can be set from a YAML file (``--config``), a CLI flag, or ``--set key=value``
+where ``key`` is ``section.name`` or just ``name`` when that is unambiguous.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from vaekit.errors import ConfigError
+
+
+@dataclass
+class ModelConfig:
+    """Which model and how it is built (see :class:`vaekit.models.VAE`)."""
+
+    name: str = "vae"
+    arch: str = "mlp"
+    hidden: list[int] = field(default_factory=lambda: [512, 256])
+    latent_dim: int = 20
+    activation: str = "relu"
+    likelihood: str = "auto"  # auto: bernoulli for data in [0, 1], else gaussian-learned
+    sigma: float = 1.0
+    channels: list[int] = field(default_factory=lambda: [32, 64])
+    batchnorm: bool = False
+    beta: float | None = None  # None: the model's own default (1 for vae, 4 for beta-vae)
+    init_output_bias: bool = True  # decoder bias from the training mean (Burda et al. 2015)
+
+
+@dataclass
+class DataConfig:
+    """Where the data comes from and how it is prepared."""
+
+    dataset: str = "mnist"  # a registered name or a .npy/.npz/.csv path
+    data_dir: str | None = None
+    binarize: str = "none"  # none | static | dynamic
+    val_size: float = 0.1  # fraction (< 1) or count of training examples held out
+    standardize: bool | None = None  # None: standardize when the likelihood is Gaussian
+    label_column: str | None = None  # csv column (name or index) holding labels
+    download: bool = True
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation, schedules and the device."""
+
+    epochs: int = 10
+    batch_size: int = 128
+    lr: float = 1e-3
+    optimizer: str = "adam"  # adam | adamw
+    weight_decay: float = 0.0
+    adam_betas: list[float] = field(default_factory=lambda: [0.9, 0.999])
+    adam_eps: float = 1e-8
+    lr_schedule: str = "none"  # none | cosine | step
+    lr_step_epochs: int = 10
+    lr_gamma: float = 0.1
+    kl_schedule: str = "constant"  # constant | linear | cyclical
+    warmup_epochs: float = 10.0
+    kl_cycles: int = 4
+    kl_ratio: float = 0.5
+    free_bits: float = 0.0
+    grad_clip: float = 0.0  # max gradient norm; 0 = off
+    early_stopping: int = 0  # patience in epochs on validation loss; 0 = off
+    seed: int = 0
+    device: str = "auto"  # auto | cpu | cuda | cuda:N
+    bf16: bool = False  # bf16 autocast (CUDA)
+    compile: bool = False  # torch.compile the loss
+    eval_batch_size: int = 1000
+    num_workers: int = 0  # DataLoader workers for memory-mapped data
+
+
+@dataclass
+class Config:
+    """A whole run: ``model``, ``data``, ``train`` and the output directory."""
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    out: str | None = None
+
+    SECTIONS = ("model", "data", "train")
+
+    # ------------------------------------------------------------------ dict / YAML
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Config:
+        if not isinstance(d, dict):
+            raise ConfigError("a configuration must be a mapping of sections")
+        cfg = cls()
+        for key, value in d.items():
+            if key == "out":
+                cfg.out = None if value is None else str(value)
+            elif key in cls.SECTIONS:
+                if not isinstance(value, dict):
+                    raise ConfigError(f"config section {key!r} must be a mapping")
+                for k, v in value.items():
+                    cfg.set(f"{key}.{k}", v)
+            else:
+                raise ConfigError(_unknown(key, [*cls.SECTIONS, "out"], "config section"))
+        return cfg
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> Config:
+        path = Path(path)
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {path}") from None
+        except yaml.YAMLError as e:
+            raise ConfigError(f"{path}: invalid YAML ({str(e).splitlines()[0]})") from None
+        return cls.from_dict(data)
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+    # ------------------------------------------------------------------ overrides
+    def resolve_key(self, key: str) -> tuple[str, str]:
+        """``key`` as ``(section, name)``; ``name`` alone must be unambiguous."""
+        key = key.strip().replace("-", "_")
+        if "." in key:
+            section, name = key.split(".", 1)
+            if section not in self.SECTIONS:
+                raise ConfigError(_unknown(section, list(self.SECTIONS), "config section"))
+            if name not in _fields(getattr(self, section)):
+                raise ConfigError(_unknown(key, self.all_keys(), "option"))
+            return section, name
+        hits = [s for s in self.SECTIONS if key in _fields(getattr(self, s))]
+        if not hits:
+            raise ConfigError(_unknown(key, self.all_keys(), "option"))
+        if len(hits) > 1:
+            raise ConfigError(f"option {key!r} is ambiguous: use {' or '.join(f'{h}.{key}' for h in hits)}")
+        return hits[0], key
+
+    def all_keys(self) -> list[str]:
+        return [f"{s}.{n}" for s in self.SECTIONS for n in _fields(getattr(self, s))]
+
+    def set(self, key: str, value: Any) -> None:
+        """Set ``section.name`` (or ``name``) to ``value``, converted to the field's type."""
+        section, name = self.resolve_key(key)
+        obj = getattr(self, section)
+        hint = typing.get_type_hints(type(obj))[name]
+        setattr(obj, name, _coerce(value, hint, f"{section}.{name}"))
+
+    def set_from_string(self, assignment: str) -> None:
+        """Apply ``key=value`` (value parsed as YAML, so ``[1, 2]``, ``true``, ``1e-3`` work)."""
+        if "=" not in assignment:
+            raise ConfigError(f"--set expects key=value, got {assignment!r}")
+        key, text = assignment.split("=", 1)
+        try:
+            value = yaml.safe_load(text) if text.strip() else None
+        except yaml.YAMLError:
+            value = text
+        self.set(key, value)
+
+
+def _fields(obj: Any) -> list[str]:
+    return [f.name for f in dataclasses.fields(obj)]
+
+
+def _unknown(key: str, choices: list[str], what: str) -> str:
+    close = difflib.get_close_matches(key, choices, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"unknown {what} {key!r}{hint}"
+
+
+def _coerce(value: Any, hint: Any, key: str) -> Any:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if value is None or (isinstance(value, str) and value.lower() in ("none", "null", "auto")):
+            if type(None) in typing.get_args(hint):
+                return None
+        return _coerce(value, args[0], key)
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        if isinstance(value, str):
+            value = [v for v in value.replace(" ", "").split(",") if v]
+        if not isinstance(value, (list, tuple)):
+            value = [value]
+        return [_coerce(v, item, key) for v in value]
+    try:
+        if hint is bool:
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in ("true", "yes", "1", "on", "false", "no", "0", "off"):
+                return value.lower() in ("true", "yes", "1", "on")
+            raise ValueError
+        if hint is int:
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError
+            return int(value)
+        if hint is float:
+            if isinstance(value, bool):
+                raise ValueError
+            return float(value)
+        if hint is str:
+            if isinstance(value, (dict, list)):
+                raise ValueError
+            return str(value)
+    except (TypeError, ValueError):
+        pass
+    else:
+        return value
+    raise ConfigError(f"bad value for {key}: {value!r} is not a valid {getattr(hint, '__name__', hint)}")

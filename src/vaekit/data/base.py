@@ -1,0 +1,106 @@
+"""Containers for a loaded dataset and its splits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+
+@dataclass
+class Split:
+    """Examples of one split.
+
+    Attributes
+    ----------
+    x
+        ``(N, *input_shape)`` float32 tensor; or, for memory-mapped data, a NumPy array that
+        is read batch by batch (then ``indices`` selects the rows of this split).
+    y
+        ``(N,)`` int64 labels or ``None``.
+    indices
+        Row indices into ``x`` for memory-mapped data; ``None`` for tensors.
+    """
+
+    x: torch.Tensor | np.ndarray
+    y: torch.Tensor | None = None
+    indices: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.indices) if self.indices is not None else int(self.x.shape[0])
+
+    @property
+    def in_memory(self) -> bool:
+        return isinstance(self.x, torch.Tensor)
+
+    def head(self, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The first ``n`` examples as tensors (for plots and quick checks)."""
+        n = min(n, len(self))
+        if self.in_memory:
+            x = self.x[:n]
+        else:
+            x = torch.from_numpy(np.asarray(self.x[np.sort(self.indices[:n])], dtype=np.float32))
+        return x, None if self.y is None else self.y[:n]
+
+
+@dataclass
+class RawData:
+    """A dataset as read from disk, before splitting and transforms."""
+
+    name: str
+    x_train: torch.Tensor | np.ndarray  # (N, *shape) float32 (or memory-mapped array)
+    y_train: torch.Tensor | None
+    x_test: torch.Tensor | None = None
+    y_test: torch.Tensor | None = None
+    class_names: list[str] = field(default_factory=list)
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(int(s) for s in self.x_train.shape[1:])
+
+
+@dataclass
+class DataBundle:
+    """Train / validation / test splits ready for training, with what was done to them.
+
+    Attributes
+    ----------
+    binarize
+        ``"none"``, ``"static"`` or ``"dynamic"``; with ``"dynamic"`` the training batches are
+        binarized afresh each time (the validation and test splits once, with a fixed seed).
+    mean, std
+        Standardization applied to the data (``x' = (x - mean) / std``), or ``None``.
+    """
+
+    name: str
+    train: Split
+    val: Split | None
+    test: Split | None
+    input_shape: tuple[int, ...]
+    num_classes: int = 0
+    class_names: list[str] = field(default_factory=list)
+    binarize: str = "none"
+    mean: torch.Tensor | None = None
+    std: torch.Tensor | None = None
+
+    @property
+    def is_image(self) -> bool:
+        return len(self.input_shape) in (2, 3)
+
+    def split(self, name: str) -> Split:
+        """The split called ``name`` (``train``, ``val`` or ``test``)."""
+        from vaekit.errors import DataError
+
+        s = {"train": self.train, "val": self.val, "test": self.test}.get(name)
+        if name not in ("train", "val", "test"):
+            raise DataError(f"unknown split {name!r}; choose train, val or test")
+        if s is None:
+            raise DataError(f"dataset {self.name!r} has no {name} split")
+        return s
+
+    def unstandardize(self, x: torch.Tensor) -> torch.Tensor:
+        """Map model-space values back to the data's units."""
+        if self.mean is None or self.std is None:
+            return x
+        return x * self.std.to(x.device) + self.mean.to(x.device)

@@ -1,0 +1,49 @@
+"""Named datasets, and paths to the user's own files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from vaekit.data.arrays import load_array_file
+from vaekit.data.base import RawData
+from vaekit.data.mnist import load_mnist
+from vaekit.errors import DataError
+
+
+@dataclass(frozen=True)
+class DatasetEntry:
+    """A registered dataset: ``loader(data_dir, download_ok) -> RawData``."""
+
+    name: str
+    loader: Callable[[str | None, bool], RawData]
+    description: str
+
+
+DATASETS: dict[str, DatasetEntry] = {}
+
+
+def register_dataset(name: str, loader: Callable[[str | None, bool], RawData], description: str) -> None:
+    """Register a named dataset."""
+    DATASETS[name] = DatasetEntry(name, loader, description)
+
+
+register_dataset("mnist", load_mnist, "MNIST digits, 60,000 train / 10,000 test, 1x28x28 in [0, 1]")
+
+
+def load_raw(
+    dataset: str,
+    data_dir: str | None = None,
+    label_column: str | int | None = None,
+    download_ok: bool = True,
+) -> RawData:
+    """Load a registered dataset by name, or a ``.npy`` / ``.npz`` / ``.csv`` file by path."""
+    if dataset in DATASETS:
+        return DATASETS[dataset].loader(data_dir, download_ok)
+    path = Path(dataset)
+    if path.suffix.lower() in (".npy", ".npz", ".csv"):
+        return load_array_file(path, label_column)
+    raise DataError(
+        f"unknown dataset {dataset!r}: give one of {', '.join(DATASETS)} or a .npy/.npz/.csv path"
+    )

@@ -1,0 +1,50 @@
+"""Build the data of a run from its configuration, resolving the ``auto`` choices."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from vaekit.config import Config
+from vaekit.data.base import DataBundle, RawData
+from vaekit.data.prepare import prepare_data
+from vaekit.data.registry import load_raw
+
+
+def _in_unit_interval(x: torch.Tensor | np.ndarray, chunk: int = 65536) -> bool:
+    for i in range(0, x.shape[0], chunk):
+        part = np.asarray(x[i : i + chunk])
+        if part.min() < 0 or part.max() > 1:
+            return False
+    return True
+
+
+def resolve_auto(cfg: Config, raw: RawData) -> None:
+    """Replace ``likelihood: auto`` and ``standardize: null`` by concrete choices, in place.
+
+    ``auto`` likelihood is Bernoulli for data in [0, 1], else a Gaussian with learned sigma;
+    tabular data (one feature axis) is standardized when the likelihood is Gaussian.
+    """
+    if cfg.model.likelihood == "auto":
+        unit = _in_unit_interval(raw.x_train) and (
+            raw.x_test is None or _in_unit_interval(raw.x_test)
+        )
+        cfg.model.likelihood = "bernoulli" if unit or cfg.data.binarize != "none" else "gaussian-learned"
+    if cfg.data.standardize is None:
+        tabular = len(raw.input_shape) == 1
+        cfg.data.standardize = tabular and cfg.model.likelihood.startswith("gaussian")
+
+
+def build_data(cfg: Config) -> DataBundle:
+    """Load and prepare the data described by ``cfg`` (resolving its ``auto`` fields)."""
+    d = cfg.data
+    raw = load_raw(d.dataset, d.data_dir, d.label_column, d.download)
+    resolve_auto(cfg, raw)
+    return prepare_data(
+        raw,
+        val_size=d.val_size,
+        binarize=d.binarize,
+        standardize=bool(d.standardize),
+        unit_interval=cfg.model.likelihood == "bernoulli",
+        seed=cfg.train.seed,
+    )

@@ -1,0 +1,25 @@
+"""Posteriors q(z|x), priors p(z) and likelihoods p(x|z)."""
+
+from vaekit.distributions.likelihoods import (
+    LIKELIHOODS,
+    Bernoulli,
+    FixedGaussian,
+    LearnedGaussian,
+    Likelihood,
+    make_likelihood,
+)
+from vaekit.distributions.posteriors import DiagonalGaussianHead, DiagonalNormal
+from vaekit.distributions.priors import Prior, StandardNormal
+
+__all__ = [
+    "LIKELIHOODS",
+    "Bernoulli",
+    "DiagonalGaussianHead",
+    "DiagonalNormal",
+    "FixedGaussian",
+    "LearnedGaussian",
+    "Likelihood",
+    "Prior",
+    "StandardNormal",
+    "make_likelihood",
+]

@@ -1,0 +1,64 @@
+"""ELBO and its terms over a whole split."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from vaekit.data import DataBundle, iterate_batches
+from vaekit.data.base import Split
+from vaekit.models import VAE
+
+
+@torch.no_grad()
+def elbo_terms(
+    model: VAE,
+    split: Split,
+    batch_size: int = 1000,
+    device: torch.device | str | None = None,
+    seed: int = 0,
+    bundle: DataBundle | None = None,
+) -> dict[str, float | list[float] | int]:
+    """Negative ELBO, reconstruction and KL over ``split`` (nats per example).
+
+    One posterior sample per example, drawn from a generator seeded with ``seed`` so that
+    the result is reproducible; the caller's random state is left untouched.
+
+    Returns
+    -------
+    dict
+        ``loss`` (negative ELBO), ``elbo``, ``reconstruction``, ``kl``, ``kl_per_dim`` and
+        ``n`` (number of examples) and ``bits_per_dim`` (the loss in bits per data dimension).
+    """
+    device = torch.device(device) if device is not None else model.device
+    was_training = model.training
+    model.eval()
+    cuda = [device.index or 0] if device.type == "cuda" else []
+    mean = std = None
+    if bundle is not None:
+        mean, std = bundle.mean, bundle.std
+    sums = torch.zeros(2, dtype=torch.float64, device=device)
+    kl_dims = torch.zeros(model.latent_dim, dtype=torch.float64, device=device)
+    n = 0
+    with torch.random.fork_rng(devices=cuda):
+        torch.manual_seed(seed)
+        for x, y in iterate_batches(split, batch_size, device=device, mean=mean, std=std):
+            out = model.loss(x, y)
+            b = x.shape[0]
+            sums += torch.stack([out.reconstruction, out.kl]).double() * b
+            kl_dims += out.kl_per_dim.double() * b
+            n += b
+    model.train(was_training)
+    recon, kl = (sums / max(n, 1)).tolist()
+    result: dict[str, float | list[float] | int] = {
+        "loss": recon + kl,
+        "elbo": -(recon + kl),
+        "reconstruction": recon,
+        "kl": kl,
+        "kl_per_dim": (kl_dims / max(n, 1)).tolist(),
+        "n": n,
+    }
+    dims = math.prod(model.input_shape)
+    result["bits_per_dim"] = (recon + kl) / (dims * math.log(2))
+    return result

@@ -1,0 +1,91 @@
+"""Atomic writes and safetensors reading that refuses anything else."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from vaekit.errors import ModelFileError
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same directory and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode())
+
+
+def save_tensors(
+    path: str | Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str] | None = None
+) -> None:
+    """Save tensors as safetensors, atomically (temporary file + rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        tensors = {k: v.detach().contiguous().cpu() for k, v in tensors.items()}
+        save_file(tensors, tmp, metadata=metadata)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _check_safetensors_header(path: Path) -> dict[str, str]:
+    """Validate the safetensors framing before the library touches it; return its metadata."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(8)
+            if len(head) < 8:
+                raise ModelFileError(f"{path}: not a safetensors file (too short)")
+            n = int.from_bytes(head, "little")
+            if head[:2] == b"PK" or head[:1] == b"\x80":
+                raise ModelFileError(
+                    f"{path}: not a safetensors file (it looks like a pickle / torch.save file, "
+                    "which vaekit never loads because unpickling can run code)"
+                )
+            size = path.stat().st_size
+            if n <= 1 or n > min(size - 8, 100 << 20):
+                raise ModelFileError(f"{path}: not a safetensors file (bad header length)")
+            header = json.loads(f.read(n))
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: file not found") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ModelFileError(f"{path}: not a safetensors file (header is not JSON)") from None
+    if not isinstance(header, dict):
+        raise ModelFileError(f"{path}: not a safetensors file (header is not a JSON object)")
+    meta = header.get("__metadata__") or {}
+    return {str(k): str(v) for k, v in meta.items()}
+
+
+def load_tensors(
+    path: str | Path, device: str | torch.device = "cpu"
+) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """Load a safetensors file: ``(tensors, metadata)``. Any other format is refused."""
+    path = Path(path)
+    meta = _check_safetensors_header(path)
+    try:
+        tensors = load_file(str(path), device=str(device))
+    except (SafetensorError, OSError, ValueError) as e:
+        raise ModelFileError(f"{path}: corrupt safetensors file ({e})") from None
+    return tensors, meta

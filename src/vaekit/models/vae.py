@@ -1,0 +1,224 @@
+"""The variational autoencoder, composed of replaceable parts.
+
+encoder -> posterior head q(z|x) -> prior p(z) -> decoder -> likelihood p(x|z).
+Variants subclass :class:`VAE` and replace a part or the objective, not the whole model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+from vaekit.distributions import DiagonalGaussianHead, DiagonalNormal, StandardNormal
+from vaekit.distributions.likelihoods import make_likelihood
+from vaekit.errors import ConfigError, DataError
+from vaekit.models.registry import register_model
+from vaekit.nn import ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder
+from vaekit.objectives import LossOutput, elbo_loss
+
+ARCHS = ("mlp", "conv")
+
+
+@register_model("vae", "Gaussian-latent VAE (Kingma & Welling 2014): ELBO with a N(0, I) prior")
+class VAE(nn.Module):
+    """Variational autoencoder with a diagonal-Gaussian posterior and a N(0, I) prior.
+
+    Parameters
+    ----------
+    input_shape
+        Shape of one example, e.g. ``(1, 28, 28)`` for MNIST or ``(D,)`` for a table.
+    latent_dim
+        Number of latent dimensions.
+    arch
+        ``"mlp"`` or ``"conv"`` (images only).
+    hidden
+        MLP hidden widths (the decoder mirrors them); for ``conv``, the first value is the
+        width of the fully connected layer after the convolutions.
+    activation
+        Hidden-layer activation.
+    likelihood
+        ``"bernoulli"``, ``"gaussian"``, ``"gaussian-learned"`` or ``"gaussian-learned-dim"``.
+    sigma
+        Standard deviation of the fixed Gaussian likelihood (initial value when learned).
+    channels
+        Convolution channels (``conv`` only).
+    batchnorm
+        BatchNorm after each convolution (``conv`` only).
+    beta
+        Weight on the KL term (1 gives the ELBO).
+    """
+
+    registry_name = "vae"
+    #: whether the model takes class labels (then it has ``num_classes``)
+    conditional = False
+    cond_dim = 0
+
+    def __init__(
+        self,
+        input_shape: Sequence[int] = (1, 28, 28),
+        latent_dim: int = 20,
+        arch: str = "mlp",
+        hidden: Sequence[int] = (512, 256),
+        activation: str = "relu",
+        likelihood: str = "bernoulli",
+        sigma: float = 1.0,
+        channels: Sequence[int] = (32, 64),
+        batchnorm: bool = False,
+        beta: float = 1.0,
+    ) -> None:
+        super().__init__()
+        if latent_dim < 1:
+            raise ConfigError(f"latent_dim must be >= 1, got {latent_dim}")
+        if beta < 0:
+            raise ConfigError(f"beta must be >= 0, got {beta}")
+        if arch not in ARCHS:
+            raise ConfigError(f"unknown arch {arch!r}; choose one of {', '.join(ARCHS)}")
+        self.input_shape = tuple(int(s) for s in input_shape)
+        self.latent_dim = int(latent_dim)
+        self.beta = float(beta)
+        self._config: dict[str, Any] = {
+            "input_shape": list(self.input_shape),
+            "latent_dim": self.latent_dim,
+            "arch": arch,
+            "hidden": [int(h) for h in hidden],
+            "activation": activation,
+            "likelihood": likelihood,
+            "sigma": float(sigma),
+            "channels": [int(c) for c in channels],
+            "batchnorm": bool(batchnorm),
+            "beta": self.beta,
+        }
+        if arch == "mlp":
+            self.encoder: nn.Module = MLPEncoder(self.input_shape, hidden, self.cond_dim, activation)
+            self.decoder: nn.Module = MLPDecoder(
+                self.latent_dim + self.cond_dim, list(reversed(hidden)), self.input_shape, activation
+            )
+        else:
+            width = hidden[0] if hidden else 256
+            self.encoder = ConvEncoder(
+                self.input_shape, channels, width, self.cond_dim, activation, batchnorm
+            )
+            self.decoder = ConvDecoder(
+                self.latent_dim + self.cond_dim, self.input_shape, channels, width, activation,
+                batchnorm,
+            )
+        self.posterior = DiagonalGaussianHead(self.encoder.out_dim, self.latent_dim)
+        self.prior = StandardNormal(self.latent_dim)
+        self.likelihood = make_likelihood(likelihood, self.input_shape, sigma)
+
+    # ----------------------------------------------------------------- configuration
+    @property
+    def config(self) -> dict[str, Any]:
+        """Constructor arguments (JSON-serialisable); ``type(self)(**config)`` rebuilds it."""
+        return dict(self._config)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    # ----------------------------------------------------------------- conditioning
+    def condition(self, y: torch.Tensor | None, n: int) -> torch.Tensor | None:
+        """The condition vector appended to encoder and decoder inputs (none for a VAE)."""
+        return None
+
+    def _check_x(self, x: torch.Tensor) -> None:
+        if tuple(x.shape[1:]) != self.input_shape:
+            raise DataError(
+                f"expected inputs of shape (B, {', '.join(map(str, self.input_shape))}), "
+                f"got {tuple(x.shape)}"
+            )
+
+    # ----------------------------------------------------------------- inference / generation
+    def encode(self, x: torch.Tensor, y: torch.Tensor | None = None) -> DiagonalNormal:
+        """Posterior q(z|x): a :class:`DiagonalNormal` with ``mean`` and ``logvar`` ``(B, D)``."""
+        self._check_x(x)
+        return self.posterior(self.encoder(x, self.condition(y, x.shape[0])))
+
+    def decode_params(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """Likelihood parameters (logits for Bernoulli, means for Gaussians): ``(B, *input_shape)``."""
+        c = self.condition(y, z.shape[0])
+        return self.decoder(z if c is None else torch.cat([z, c], dim=-1))
+
+    def decode(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """E[x|z]: ``(B, *input_shape)`` (pixel probabilities for Bernoulli)."""
+        return self.likelihood.mean(self.decode_params(z, y))
+
+    def loss(
+        self,
+        x: torch.Tensor,
+        y: torch.Tensor | None = None,
+        kl_weight: float = 1.0,
+        free_bits: float = 0.0,
+    ) -> LossOutput:
+        """Negative ELBO with one reparameterised sample per example.
+
+        ``kl_weight`` is the schedule factor; the KL is weighted by ``beta * kl_weight``.
+        """
+        q = self.encode(x, y)
+        z = q.rsample()  # (B, D)
+        log_px = self.likelihood.log_prob(self.decode_params(z, y), x)  # (B,)
+        kl = self.prior.kl_per_dim(q, z)  # (B, D)
+        return elbo_loss(log_px, kl, self.beta * kl_weight, free_bits)
+
+    @torch.no_grad()
+    def sample(self, n: int, labels: int | Sequence[int] | torch.Tensor | None = None) -> torch.Tensor:
+        """Decode ``n`` codes drawn from the prior: ``(n, *input_shape)`` means."""
+        if labels is not None:
+            raise ConfigError(f"model {self.registry_name!r} is not conditional; drop the label")
+        z = self.prior.sample(n, self.device)
+        return self.decode(z)
+
+    @torch.no_grad()
+    def reconstruct(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """Decode the posterior means of ``x``: ``(B, *input_shape)``."""
+        return self.decode(self.encode(x, y).mean, y)
+
+    @torch.no_grad()
+    def interpolate(
+        self,
+        x_a: torch.Tensor,
+        x_b: torch.Tensor,
+        steps: int = 10,
+        y_a: torch.Tensor | int | None = None,
+        y_b: torch.Tensor | int | None = None,
+    ) -> torch.Tensor:
+        """Decode ``steps`` points on the line between the posterior means of two inputs.
+
+        ``x_a`` and ``x_b`` are single examples (``input_shape`` or ``(1, *input_shape)``).
+        Returns ``(steps, *input_shape)``; the first and last rows are the reconstructions
+        of ``x_a`` and ``x_b``.
+        """
+        if steps < 2:
+            raise ConfigError(f"steps must be >= 2, got {steps}")
+        x_a = x_a.reshape(1, *self.input_shape).to(self.device)
+        x_b = x_b.reshape(1, *self.input_shape).to(self.device)
+        ya = None if y_a is None else torch.as_tensor(y_a, device=self.device).reshape(1)
+        yb = None if y_b is None else torch.as_tensor(y_b, device=self.device).reshape(1)
+        za, zb = self.encode(x_a, ya).mean, self.encode(x_b, yb).mean  # (1, D)
+        t = torch.linspace(0, 1, steps, device=self.device).unsqueeze(1)  # (steps, 1)
+        z = (1 - t) * za + t * zb  # (steps, D)
+        c = self.condition(ya, 1)
+        if c is not None:
+            cb = self.condition(yb, 1)
+            c = (1 - t) * c + t * cb  # (steps, C)
+            return self.likelihood.mean(self.decoder(torch.cat([z, c], dim=-1)))
+        return self.decode(z)
+
+    # ----------------------------------------------------------------- data-dependent init
+    @torch.no_grad()
+    def init_output_bias(self, data_mean: torch.Tensor) -> None:
+        """Set the decoder's output bias so that a zero code decodes to the data mean.
+
+        ``data_mean`` has shape ``input_shape`` (Burda et al. 2015 initialise the Bernoulli
+        bias to the logit of the training-set mean pixel).
+        """
+        layer = self.decoder.output_layer
+        bias = self.likelihood.init_bias(data_mean.to(layer.bias.device, layer.bias.dtype))
+        if layer.bias.numel() == math.prod(self.input_shape):
+            layer.bias.copy_(bias.reshape(-1))
+        else:  # conv decoder: one bias per output channel
+            layer.bias.copy_(bias.reshape(bias.shape[0], -1).mean(1))

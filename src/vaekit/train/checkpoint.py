@@ -1,0 +1,110 @@
+"""Training checkpoints: one safetensors file written atomically.
+
+Tensors: model weights (``model.*``), optimizer tensors (``optim.<param>.<key>``), best
+weights for early stopping (``best.*``) and RNG states (``rng.*``). Everything else
+(epoch, step, optimizer hyper-parameters, early-stopping counters) is JSON in the
+safetensors metadata. Nothing is pickled.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from vaekit.errors import ModelFileError
+from vaekit.io.model_io import load_state
+from vaekit.io.safe import load_tensors, save_tensors
+
+CHECKPOINT_FILE = "state.safetensors"
+
+
+@dataclass
+class TrainState:
+    """Progress counters saved with a checkpoint."""
+
+    epoch: int = 0  # completed epochs
+    step: int = 0  # optimizer steps taken
+    best_val: float | None = None
+    best_epoch: int = 0
+    bad_epochs: int = 0
+
+
+def _optimizer_to_flat(opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    sd = opt.state_dict()
+    tensors: dict[str, torch.Tensor] = {}
+    plain: dict[str, dict[str, Any]] = {}
+    for pid, st in sd["state"].items():
+        for key, v in st.items():
+            if isinstance(v, torch.Tensor):
+                tensors[f"optim.{pid}.{key}"] = v
+            else:
+                plain.setdefault(str(pid), {})[key] = v
+    groups = [
+        {k: list(v) if isinstance(v, tuple) else v for k, v in g.items()} for g in sd["param_groups"]
+    ]
+    return tensors, {"param_groups": groups, "state": plain}
+
+
+def _optimizer_from_flat(
+    opt: torch.optim.Optimizer, tensors: dict[str, torch.Tensor], meta: dict[str, Any]
+) -> None:
+    state: dict[int, dict[str, Any]] = {}
+    for name, v in tensors.items():
+        if name.startswith("optim."):
+            _, pid, key = name.split(".", 2)
+            state.setdefault(int(pid), {})[key] = v
+    for pid, st in meta["state"].items():
+        state.setdefault(int(pid), {}).update(st)
+    groups = [{k: tuple(v) if k == "betas" else v for k, v in g.items()} for g in meta["param_groups"]]
+    opt.load_state_dict({"state": state, "param_groups": groups})
+
+
+def save_checkpoint(
+    directory: str | Path,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    state: TrainState,
+    best_weights: dict[str, torch.Tensor] | None = None,
+) -> Path:
+    """Write ``directory/state.safetensors`` atomically."""
+    tensors = {f"model.{k}": v for k, v in model.state_dict().items()}
+    opt_tensors, opt_meta = _optimizer_to_flat(optimizer)
+    tensors.update(opt_tensors)
+    if best_weights is not None:
+        tensors.update({f"best.{k}": v for k, v in best_weights.items()})
+    tensors["rng.cpu"] = torch.get_rng_state()
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        for i, s in enumerate(torch.cuda.get_rng_state_all()):
+            tensors[f"rng.cuda.{i}"] = s
+    meta = {"train_state": json.dumps(asdict(state)), "optimizer": json.dumps(opt_meta)}
+    path = Path(directory) / CHECKPOINT_FILE
+    save_tensors(path, tensors, metadata=meta)
+    return path
+
+
+def load_checkpoint(
+    directory: str | Path,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+) -> tuple[TrainState, dict[str, torch.Tensor] | None]:
+    """Restore model, optimizer and RNG states; return the counters and any best weights."""
+    path = Path(directory) / CHECKPOINT_FILE
+    tensors, meta = load_tensors(path)
+    try:
+        state = TrainState(**json.loads(meta["train_state"]))
+        opt_meta = json.loads(meta["optimizer"])
+    except (KeyError, TypeError, json.JSONDecodeError) as e:
+        raise ModelFileError(f"{path}: missing or bad training state ({e})") from None
+    device = next(model.parameters()).device
+    load_state(model, {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}, path)
+    _optimizer_from_flat(optimizer, {k: v.to(device) for k, v in tensors.items()}, opt_meta)
+    torch.set_rng_state(tensors["rng.cpu"])
+    cuda_states = [tensors[k] for k in sorted(tensors) if k.startswith("rng.cuda.")]
+    if cuda_states and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(cuda_states[: torch.cuda.device_count()])
+    best = {k[5:]: v.to(device) for k, v in tensors.items() if k.startswith("best.")} or None
+    return state, best

@@ -1,0 +1,261 @@
+"""The trainer: optimises any registered model through ``model.loss`` and its ``LossOutput``."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from rich.console import Console
+
+from vaekit.config import TrainConfig
+from vaekit.data import DataBundle, iterate_batches
+from vaekit.errors import ConfigError, TrainingError
+from vaekit.eval.elbo import elbo_terms
+from vaekit.io.model_io import MODEL_WEIGHTS
+from vaekit.io.safe import atomic_write_text, save_tensors
+from vaekit.models import VAE
+from vaekit.objectives import make_kl_schedule
+from vaekit.train.checkpoint import TrainState, load_checkpoint, save_checkpoint
+from vaekit.train.lr import lr_at
+from vaekit.train.progress import training_progress
+
+METRICS_FILE = "metrics.jsonl"
+CHECKPOINT_DIR = "checkpoint"
+OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
+PROGRESS_EVERY = 25  # steps between progress-bar refreshes (each one syncs the device)
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` picks CUDA when available; asking for CUDA without one is an error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ConfigError(f"unknown device {name!r}; use auto, cpu, cuda or cuda:N") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("--device cuda was asked for, but no CUDA GPU is available")
+    return device
+
+
+@dataclass
+class TrainResult:
+    """What :meth:`Trainer.fit` returns."""
+
+    epochs: int
+    steps: int
+    stopped_early: bool
+    best_val: float | None
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Trainer:
+    """Trains a model on a :class:`DataBundle`; knows no specific model.
+
+    Parameters
+    ----------
+    model
+        Any model whose ``loss(x, y, kl_weight=, free_bits=)`` returns a ``LossOutput``.
+    data
+        Training (and optional validation) splits.
+    config
+        Optimisation settings.
+    run_dir
+        Where checkpoints, ``metrics.jsonl`` and final weights go (``None``: keep nothing).
+    quiet
+        Hide the progress bar and the per-epoch lines.
+    """
+
+    def __init__(
+        self,
+        model: VAE,
+        data: DataBundle,
+        config: TrainConfig,
+        run_dir: str | Path | None = None,
+        quiet: bool = False,
+        console: Console | None = None,
+    ) -> None:
+        self.cfg = config
+        self.device = resolve_device(config.device)
+        self.model = model.to(self.device)
+        self.data = data
+        self.run_dir = Path(run_dir) if run_dir is not None else None
+        self.quiet = quiet
+        self.console = console or Console(stderr=True)
+        if config.optimizer not in OPTIMIZERS:
+            raise ConfigError(
+                f"unknown optimizer {config.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}"
+            )
+        for name, v in (("epochs", config.epochs), ("batch_size", config.batch_size)):
+            if v < 1:
+                raise ConfigError(f"{name} must be >= 1, got {v}")
+        if not config.lr > 0:
+            raise ConfigError(f"lr must be > 0, got {config.lr}")
+        if config.free_bits < 0:
+            raise ConfigError(f"free_bits must be >= 0, got {config.free_bits}")
+        fused = self.device.type in ("cpu", "cuda")
+        self.optimizer = OPTIMIZERS[config.optimizer](
+            self.model.parameters(),
+            lr=config.lr,
+            betas=tuple(config.adam_betas),
+            eps=config.adam_eps,
+            weight_decay=config.weight_decay,
+            fused=fused,
+        )
+        self.kl_schedule = make_kl_schedule(
+            config.kl_schedule, config.epochs, config.warmup_epochs, config.kl_cycles, config.kl_ratio
+        )
+        self.state = TrainState()
+        self.best_weights: dict[str, torch.Tensor] | None = None
+        self.use_bf16 = config.bf16 and self.device.type == "cuda"
+        if config.bf16 and not self.use_bf16:
+            self.console.print("[yellow]bf16 autocast applies on CUDA only; training in float32")
+        self.loss_fn = torch.compile(self.model.loss) if config.compile else self.model.loss
+
+    # ------------------------------------------------------------------ resume
+    def resume(self) -> None:
+        """Restore the last checkpoint of ``run_dir`` (weights, optimizer, RNG, counters)."""
+        assert self.run_dir is not None
+        self.state, self.best_weights = load_checkpoint(
+            self.run_dir / CHECKPOINT_DIR, self.model, self.optimizer
+        )
+        metrics = self.run_dir / METRICS_FILE
+        if metrics.exists():  # drop lines written after the checkpoint
+            lines = [ln for ln in metrics.read_text().splitlines() if ln.strip()]
+            keep = [ln for ln in lines if json.loads(ln).get("epoch", 0) <= self.state.epoch]
+            atomic_write_text(metrics, "".join(ln + "\n" for ln in keep))
+
+    # ------------------------------------------------------------------ training
+    def fit(self, stop_after_epoch: int | None = None) -> TrainResult:
+        """Train until ``config.epochs`` epochs have completed (or early stopping).
+
+        ``stop_after_epoch`` ends the call after that epoch, as an interruption would; the
+        run can be continued with :meth:`resume` and ``fit`` again.
+        """
+        cfg, history = self.cfg, []
+        stopped_early = False
+        progress = training_progress(self.console, disable=self.quiet)
+        n_train = len(self.data.train)
+        steps_per_epoch = math.ceil(n_train / cfg.batch_size)
+        with progress:
+            while self.state.epoch < cfg.epochs:
+                if self.state.epoch > 0 and self.state.bad_epochs >= cfg.early_stopping > 0:
+                    stopped_early = True
+                    break
+                record = self._train_epoch(progress, steps_per_epoch)
+                history.append(record)
+                if stop_after_epoch is not None and self.state.epoch >= stop_after_epoch:
+                    break
+            else:
+                stopped_early = 0 < cfg.early_stopping <= self.state.bad_epochs
+        if cfg.early_stopping > 0 and self.best_weights is not None:
+            self.model.load_state_dict(self.best_weights)
+        if self.run_dir is not None and (self.state.epoch >= cfg.epochs or stopped_early):
+            save_tensors(self.run_dir / MODEL_WEIGHTS, dict(self.model.state_dict()))
+        return TrainResult(self.state.epoch, self.state.step, stopped_early, self.state.best_val, history)
+
+    def _train_epoch(self, progress: Any, steps_per_epoch: int) -> dict[str, Any]:
+        cfg, model, st = self.cfg, self.model, self.state
+        epoch = st.epoch
+        lr = lr_at(epoch, cfg.lr, cfg.lr_schedule, cfg.epochs, cfg.lr_step_epochs, cfg.lr_gamma)
+        for g in self.optimizer.param_groups:
+            g["lr"] = lr
+        model.train()
+        sums = torch.zeros(3, device=self.device)  # sum over examples of total, recon, kl
+        first_bad = torch.full((), -1, device=self.device, dtype=torch.long)
+        check_now = self.device.type == "cpu"  # checking every step costs nothing on CPU
+        task = progress.add_task(f"epoch {epoch + 1}/{cfg.epochs}", total=steps_per_epoch, metrics="")
+        n_seen, t0, factor = 0, time.perf_counter(), 0.0
+        batches = iterate_batches(
+            self.data.train,
+            cfg.batch_size,
+            shuffle=True,
+            device=self.device,
+            dynamic_binarize=self.data.binarize == "dynamic",
+            mean=self.data.mean,
+            std=self.data.std,
+            num_workers=cfg.num_workers,
+        )
+        for i, (x, y) in enumerate(batches):
+            factor = self.kl_schedule(epoch + i / steps_per_epoch)
+            weight = torch.tensor(factor, device=self.device) if cfg.compile else factor
+            with torch.autocast(self.device.type, torch.bfloat16, enabled=self.use_bf16):
+                out = self.loss_fn(x, y, kl_weight=weight, free_bits=cfg.free_bits)
+            total = out.total.float()
+            if check_now:
+                if not torch.isfinite(total):
+                    self._fail(float(total), epoch, st.step)
+            else:
+                bad = ~torch.isfinite(total) & (first_bad < 0)
+                first_bad = torch.where(bad, torch.tensor(st.step, device=self.device), first_bad)
+            total.backward()
+            if cfg.grad_clip > 0:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip, foreach=True)
+            self.optimizer.step()
+            self.optimizer.zero_grad(set_to_none=True)
+            b = x.shape[0]
+            sums += torch.stack([total.detach(), out.reconstruction.detach().float(), out.kl.detach().float()]) * b
+            n_seen += b
+            st.step += 1
+            if (i + 1) % PROGRESS_EVERY == 0 or i + 1 == steps_per_epoch:
+                if not check_now and int(first_bad) >= 0:
+                    self._fail(float("nan"), epoch, int(first_bad))
+                avg = (sums / n_seen).tolist()
+                rate = n_seen / (time.perf_counter() - t0)
+                progress.update(
+                    task,
+                    completed=i + 1,
+                    metrics=f"loss {avg[0]:.2f}  recon {avg[1]:.2f}  KL {avg[2]:.2f}  {rate:,.0f} samples/s",
+                )
+        seconds = time.perf_counter() - t0
+        train = (sums / max(n_seen, 1)).tolist()
+        st.epoch += 1
+        record: dict[str, Any] = {
+            "epoch": st.epoch,
+            "step": st.step,
+            "train_loss": train[0],
+            "train_recon": train[1],
+            "train_kl": train[2],
+        }
+        if self.data.val is not None:
+            val = elbo_terms(model, self.data.val, cfg.eval_batch_size, self.device, bundle=self.data)
+            record.update(val_loss=val["loss"], val_recon=val["reconstruction"], val_kl=val["kl"])
+            if st.best_val is None or val["loss"] < st.best_val:
+                st.best_val, st.best_epoch, st.bad_epochs = val["loss"], st.epoch, 0
+                if cfg.early_stopping > 0:
+                    self.best_weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            else:
+                st.bad_epochs += 1
+        record.update(
+            beta=model.beta * factor, lr=lr, seconds=seconds, samples_per_s=n_seen / seconds
+        )
+        if self.run_dir is not None:
+            save_checkpoint(
+                self.run_dir / CHECKPOINT_DIR, model, self.optimizer, st, self.best_weights
+            )
+            with (self.run_dir / METRICS_FILE).open("a") as f:
+                f.write(json.dumps(record) + "\n")
+        if not self.quiet:
+            val_txt = f"  val {record['val_loss']:.2f}" if "val_loss" in record else ""
+            progress.console.print(
+                f"epoch {st.epoch}: loss {train[0]:.2f} (recon {train[1]:.2f}, KL {train[2]:.2f})"
+                f"{val_txt}  {seconds:.1f}s  {record['samples_per_s']:,.0f} samples/s"
+            )
+        progress.remove_task(task)
+        return record
+
+    def _fail(self, value: float, epoch: int, step: int) -> None:
+        kind = "NaN" if math.isnan(value) else "infinite"
+        if self.run_dir is not None and self.state.epoch > 0:
+            where = f"the last good checkpoint is {self.run_dir / CHECKPOINT_DIR} (epoch {self.state.epoch})"
+        else:
+            where = "no checkpoint was written yet"
+        raise TrainingError(
+            f"loss became {kind} at epoch {epoch + 1}, step {step}; {where}. "
+            "Try a lower --lr or --set train.grad_clip=5"
+        )

@@ -76,6 +76,7 @@ class TrainConfig:
     compile: bool = False  # torch.compile the loss
     eval_batch_size: int = 1000
     num_workers: int = 0  # DataLoader workers for memory-mapped data
+    flush_denormal: bool = True  # on CPU, flush denormal floats to zero while training (speed)
 
 
 @dataclass
@@ -137,9 +138,12 @@ class Config:
             return section, name
         hits = [s for s in self.SECTIONS if key in _fields(getattr(self, s))]
         if not hits:
-            raise ConfigError(_unknown(key, self.all_keys(), "option"))
+            bare = [k.split(".", 1)[1] for k in self.all_keys()]
+            raise ConfigError(_unknown(key, bare, "option"))
         if len(hits) > 1:
-            raise ConfigError(f"option {key!r} is ambiguous: use {' or '.join(f'{h}.{key}' for h in hits)}")
+            raise ConfigError(
+                f"option {key!r} is ambiguous: use {' or '.join(f'{h}.{key}' for h in hits)}"
+            )
         return hits[0], key
 
     def all_keys(self) -> list[str]:
@@ -193,7 +197,16 @@ def _coerce(value: Any, hint: Any, key: str) -> Any:
         if hint is bool:
             if isinstance(value, bool):
                 return value
-            if isinstance(value, str) and value.lower() in ("true", "yes", "1", "on", "false", "no", "0", "off"):
+            if isinstance(value, str) and value.lower() in (
+                "true",
+                "yes",
+                "1",
+                "on",
+                "false",
+                "no",
+                "0",
+                "off",
+            ):
                 return value.lower() in ("true", "yes", "1", "on")
             raise ValueError
         if hint is int:
@@ -212,4 +225,6 @@ def _coerce(value: Any, hint: Any, key: str) -> Any:
         pass
     else:
         return value
-    raise ConfigError(f"bad value for {key}: {value!r} is not a valid {getattr(hint, '__name__', hint)}")
+    raise ConfigError(
+        f"bad value for {key}: {value!r} is not a valid {getattr(hint, '__name__', hint)}"
+    )

@@ -20,7 +20,9 @@ def sample_command(
     run: Path = typer.Argument(..., help="Run directory."),
     n: int = typer.Option(64, "-n", "--num", help="Number of samples."),
     label: int = typer.Option(None, "--label", help="Class to generate (conditional models)."),
-    output: Path = typer.Option(Path("samples.png"), "-o", "--output", help=".png grid, or .npy/.csv values."),
+    output: Path = typer.Option(
+        Path("samples.png"), "-o", "--output", help=".png grid, or .npy/.csv values."
+    ),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
 ) -> None:

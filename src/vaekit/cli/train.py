@@ -53,21 +53,33 @@ def build_config(config_file: Path | None, flags: dict[str, Any], sets: list[str
 
 
 def train_command(
-    model: str = typer.Option(None, "--model", help="Registered model (see 'vaekit models'). [default: vae]"),
-    dataset: str = typer.Option(None, "--dataset", help="Dataset name (mnist) or a .npy/.npz/.csv path."),
+    model: str = typer.Option(
+        None, "--model", help="Registered model (see 'vaekit models'). [default: vae]"
+    ),
+    dataset: str = typer.Option(
+        None, "--dataset", help="Dataset name (mnist) or a .npy/.npz/.csv path."
+    ),
     data_dir: str = typer.Option(None, "--data-dir", help="Directory holding the dataset files."),
     arch: str = typer.Option(None, "--arch", help="Encoder/decoder: mlp | conv."),
     hidden: str = typer.Option(None, "--hidden", help="Hidden widths, e.g. 512,256."),
     latent_dim: int = typer.Option(None, "--latent-dim", help="Latent dimensions. [default: 20]"),
     likelihood: str = typer.Option(
-        None, "--likelihood", help="auto | bernoulli | gaussian | gaussian-learned | gaussian-learned-dim."
+        None,
+        "--likelihood",
+        help="auto | bernoulli | gaussian | gaussian-learned | gaussian-learned-dim.",
     ),
     binarize: str = typer.Option(None, "--binarize", help="none | static | dynamic."),
     beta: float = typer.Option(None, "--beta", help="Weight on the KL term."),
     kl_schedule: str = typer.Option(None, "--kl-schedule", help="constant | linear | cyclical."),
-    warmup_epochs: float = typer.Option(None, "--warmup-epochs", help="Epochs of linear KL warm-up."),
-    free_bits: float = typer.Option(None, "--free-bits", help="Free-bits floor, nats per latent dim."),
-    epochs: int = typer.Option(None, "--epochs", help="Epochs in total (with --resume: the new total)."),
+    warmup_epochs: float = typer.Option(
+        None, "--warmup-epochs", help="Epochs of linear KL warm-up."
+    ),
+    free_bits: float = typer.Option(
+        None, "--free-bits", help="Free-bits floor, nats per latent dim."
+    ),
+    epochs: int = typer.Option(
+        None, "--epochs", help="Epochs in total (with --resume: the new total)."
+    ),
     batch_size: int = typer.Option(None, "--batch-size", help="Batch size. [default: 128]"),
     lr: float = typer.Option(None, "--lr", help="Learning rate. [default: 1e-3]"),
     seed: int = typer.Option(None, "--seed", help="Random seed. [default: 0]"),
@@ -75,10 +87,14 @@ def train_command(
     val_size: float = typer.Option(None, "--val-size", help="Validation fraction (<1) or count."),
     bf16: bool = typer.Option(None, "--bf16/--no-bf16", help="bf16 autocast on CUDA."),
     compile: bool = typer.Option(None, "--compile/--no-compile", help="torch.compile the loss."),
-    out: Path = typer.Option(None, "--out", help="Run directory. [default: runs/<model>-<data>-<time>]"),
+    out: Path = typer.Option(
+        None, "--out", help="Run directory. [default: runs/<model>-<data>-<time>]"
+    ),
     resume_dir: Path = typer.Option(None, "--resume", help="Continue this run directory."),
     config_file: Path = typer.Option(None, "--config", help="YAML configuration file."),
-    sets: list[str] = typer.Option(None, "--set", help="key=value overrides, e.g. train.grad_clip=5."),
+    sets: list[str] = typer.Option(
+        None, "--set", help="key=value overrides, e.g. train.grad_clip=5."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Train a VAE and write a run directory (config, weights, checkpoint, metrics)."""

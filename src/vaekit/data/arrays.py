@@ -141,7 +141,7 @@ def load_array_file(path: str | Path, label_column: str | int | None = None) -> 
         if suffix == ".npy":
             x = np.load(path, mmap_mode="r", allow_pickle=False)
             if x.nbytes <= IN_MEMORY_LIMIT_BYTES:
-                x = np.asarray(x)
+                x = np.array(x)
         elif suffix == ".npz":
             with np.load(path, allow_pickle=False) as z:
                 keys = list(z.keys())

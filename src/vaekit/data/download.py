@@ -17,7 +17,7 @@ from vaekit.errors import DataError
 
 
 def cache_dir() -> Path:
-    """The user cache directory for vaekit data (``$XDG_CACHE_HOME/vaekit`` or ``~/.cache/vaekit``)."""
+    """The user cache directory: ``$XDG_CACHE_HOME/vaekit`` or ``~/.cache/vaekit``."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "vaekit"
 

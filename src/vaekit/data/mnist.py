@@ -88,5 +88,7 @@ def load_mnist(data_dir: str | Path | None = None, download_ok: bool = True) -> 
     x_train, y_train = _images_labels(
         paths["train-images-idx3-ubyte"], paths["train-labels-idx1-ubyte"]
     )
-    x_test, y_test = _images_labels(paths["t10k-images-idx3-ubyte"], paths["t10k-labels-idx1-ubyte"])
+    x_test, y_test = _images_labels(
+        paths["t10k-images-idx3-ubyte"], paths["t10k-labels-idx1-ubyte"]
+    )
     return RawData("mnist", x_train, y_train, x_test, y_test, [str(i) for i in range(10)])

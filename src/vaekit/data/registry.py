@@ -24,7 +24,9 @@ class DatasetEntry:
 DATASETS: dict[str, DatasetEntry] = {}
 
 
-def register_dataset(name: str, loader: Callable[[str | None, bool], RawData], description: str) -> None:
+def register_dataset(
+    name: str, loader: Callable[[str | None, bool], RawData], description: str
+) -> None:
     """Register a named dataset."""
     DATASETS[name] = DatasetEntry(name, loader, description)
 

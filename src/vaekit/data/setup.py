@@ -29,7 +29,9 @@ def resolve_auto(cfg: Config, raw: RawData) -> None:
         unit = _in_unit_interval(raw.x_train) and (
             raw.x_test is None or _in_unit_interval(raw.x_test)
         )
-        cfg.model.likelihood = "bernoulli" if unit or cfg.data.binarize != "none" else "gaussian-learned"
+        cfg.model.likelihood = (
+            "bernoulli" if unit or cfg.data.binarize != "none" else "gaussian-learned"
+        )
     if cfg.data.standardize is None:
         tabular = len(raw.input_shape) == 1
         cfg.data.standardize = tabular and cfg.model.likelihood.startswith("gaussian")

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from vaekit.data import build_data
+from vaekit.eval.elbo import elbo_terms
 from vaekit.io.model_io import load
 from vaekit.io.run_dir import EVALUATION_FILE, read_run_config
 from vaekit.io.safe import atomic_write_text
-from vaekit.eval.elbo import elbo_terms
 
 
 def evaluate_run(

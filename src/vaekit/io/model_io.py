@@ -1,4 +1,4 @@
-"""Save and load models as ``model.json`` (class + constructor arguments) + ``model.safetensors``."""
+"""Models as ``model.json`` (class + constructor arguments) + ``model.safetensors``."""
 
 from __future__ import annotations
 
@@ -38,10 +38,16 @@ def read_spec(directory: str | Path) -> dict[str, Any]:
     try:
         spec = json.loads(path.read_text())
     except FileNotFoundError:
-        raise ModelFileError(f"{path}: not found (is {directory} a vaekit run directory?)") from None
+        raise ModelFileError(
+            f"{path}: not found (is {directory} a vaekit run directory?)"
+        ) from None
     except json.JSONDecodeError as e:
         raise ModelFileError(f"{path}: invalid JSON ({e})") from None
-    if not isinstance(spec, dict) or "model" not in spec or not isinstance(spec.get("config"), dict):
+    if (
+        not isinstance(spec, dict)
+        or "model" not in spec
+        or not isinstance(spec.get("config"), dict)
+    ):
         raise ModelFileError(f"{path}: expected keys 'model' and 'config'")
     return spec
 

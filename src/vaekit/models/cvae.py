@@ -13,7 +13,9 @@ from vaekit.models.registry import register_model
 from vaekit.models.vae import VAE
 
 
-@register_model("cvae", "conditional VAE (Sohn et al. 2015): one-hot label into encoder and decoder")
+@register_model(
+    "cvae", "conditional VAE (Sohn et al. 2015): one-hot label into encoder and decoder"
+)
 class CVAE(VAE):
     """A :class:`VAE` conditioned on a class label.
 
@@ -42,7 +44,11 @@ class CVAE(VAE):
         if y.shape[0] != n:
             raise DataError(f"got {y.shape[0]} labels for {n} inputs")
         # range check only where it costs no device sync (the data layer checks training labels)
-        if y.device.type == "cpu" and y.numel() and (int(y.min()) < 0 or int(y.max()) >= self.num_classes):
+        if (
+            y.device.type == "cpu"
+            and y.numel()
+            and (int(y.min()) < 0 or int(y.max()) >= self.num_classes)
+        ):
             raise DataError(
                 f"labels must lie in [0, {self.num_classes}); got values in "
                 f"[{int(y.min())}, {int(y.max())}]"

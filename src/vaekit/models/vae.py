@@ -93,9 +93,14 @@ class VAE(nn.Module):
             "beta": self.beta,
         }
         if arch == "mlp":
-            self.encoder: nn.Module = MLPEncoder(self.input_shape, hidden, self.cond_dim, activation)
+            self.encoder: nn.Module = MLPEncoder(
+                self.input_shape, hidden, self.cond_dim, activation
+            )
             self.decoder: nn.Module = MLPDecoder(
-                self.latent_dim + self.cond_dim, list(reversed(hidden)), self.input_shape, activation
+                self.latent_dim + self.cond_dim,
+                list(reversed(hidden)),
+                self.input_shape,
+                activation,
             )
         else:
             width = hidden[0] if hidden else 256
@@ -103,7 +108,11 @@ class VAE(nn.Module):
                 self.input_shape, channels, width, self.cond_dim, activation, batchnorm
             )
             self.decoder = ConvDecoder(
-                self.latent_dim + self.cond_dim, self.input_shape, channels, width, activation,
+                self.latent_dim + self.cond_dim,
+                self.input_shape,
+                channels,
+                width,
+                activation,
                 batchnorm,
             )
         self.posterior = DiagonalGaussianHead(self.encoder.out_dim, self.latent_dim)
@@ -139,7 +148,7 @@ class VAE(nn.Module):
         return self.posterior(self.encoder(x, self.condition(y, x.shape[0])))
 
     def decode_params(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        """Likelihood parameters (logits for Bernoulli, means for Gaussians): ``(B, *input_shape)``."""
+        """Likelihood parameters (Bernoulli logits, Gaussian means): ``(B, *input_shape)``."""
         c = self.condition(y, z.shape[0])
         return self.decoder(z if c is None else torch.cat([z, c], dim=-1))
 
@@ -165,7 +174,9 @@ class VAE(nn.Module):
         return elbo_loss(log_px, kl, self.beta * kl_weight, free_bits)
 
     @torch.no_grad()
-    def sample(self, n: int, labels: int | Sequence[int] | torch.Tensor | None = None) -> torch.Tensor:
+    def sample(
+        self, n: int, labels: int | Sequence[int] | torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Decode ``n`` codes drawn from the prior: ``(n, *input_shape)`` means."""
         if labels is not None:
             raise ConfigError(f"model {self.registry_name!r} is not conditional; drop the label")

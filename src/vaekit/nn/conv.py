@@ -94,7 +94,9 @@ class ConvDecoder(nn.Module):
         for i, ch in enumerate(rev):
             last = i == len(rev) - 1
             nxt = out_c if last else rev[i + 1]
-            layers.append(nn.ConvTranspose2d(ch, nxt, 4, stride=2, padding=1, bias=last or not batchnorm))
+            layers.append(
+                nn.ConvTranspose2d(ch, nxt, 4, stride=2, padding=1, bias=last or not batchnorm)
+            )
             if not last:
                 if batchnorm:
                     layers.append(nn.BatchNorm2d(nxt))

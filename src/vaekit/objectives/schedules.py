@@ -90,7 +90,5 @@ def make_kl_schedule(
         "cyclical": lambda: CyclicalSchedule(total_epochs, cycles, ratio),
     }
     if name not in factories:
-        raise ConfigError(
-            f"unknown KL schedule {name!r}; choose one of {', '.join(KL_SCHEDULES)}"
-        )
+        raise ConfigError(f"unknown KL schedule {name!r}; choose one of {', '.join(KL_SCHEDULES)}")
     return factories[name]()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from rich.console import Console
 from vaekit.config import Config
 from vaekit.data import DataBundle, build_data
 from vaekit.errors import ConfigError, DataError
-from vaekit.io.model_io import read_spec, save_model
+from vaekit.io.model_io import MODEL_JSON, model_spec, read_spec
 from vaekit.io.run_dir import CONFIG_FILE, default_run_dir, read_run_config
 from vaekit.io.safe import atomic_write_text
 from vaekit.models import VAE, create_model, get_model_class
@@ -44,24 +45,33 @@ def build_model(cfg: Config, data: DataBundle) -> VAE:
     return model
 
 
-def train(cfg: Config, quiet: bool = False, console: Console | None = None) -> Path:
+def train(
+    cfg: Config,
+    quiet: bool = False,
+    console: Console | None = None,
+    stop_after_epoch: int | None = None,
+) -> Path:
     """Train a model as ``cfg`` says and return its run directory.
 
     The directory receives ``config.yaml`` (resolved), ``model.json``, ``checkpoint/``,
-    ``metrics.jsonl`` and, at the end, ``model.safetensors``.
+    ``metrics.jsonl`` and, at the end, ``model.safetensors``. ``stop_after_epoch`` ends
+    early as an interruption would (continue with :func:`resume`).
     """
     validate_config(cfg)
     out = Path(cfg.out) if cfg.out else default_run_dir(cfg)
     if out.exists() and any(out.iterdir()):
-        raise ConfigError(f"run directory {out} already exists and is not empty; use --resume or another --out")
+        raise ConfigError(
+            f"run directory {out} already exists and is not empty; use --resume or another --out"
+        )
     data = build_data(cfg)
     cfg.out = str(out)
     torch.manual_seed(cfg.train.seed)
     model = build_model(cfg, data)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / CONFIG_FILE, cfg.to_yaml())
-    save_model(model, out)
-    Trainer(model, data, cfg.train, out, quiet=quiet, console=console).fit()
+    # weights are written when training completes; until then the checkpoint holds them
+    atomic_write_text(out / MODEL_JSON, json.dumps(model_spec(model), indent=2))
+    Trainer(model, data, cfg.train, out, quiet=quiet, console=console).fit(stop_after_epoch)
     return out
 
 
@@ -115,15 +125,22 @@ def validate_config(cfg: Config) -> None:
         if value not in allowed:
             raise ConfigError(f"bad value for {key}: {value!r}; choose one of {', '.join(allowed)}")
     positive = [
-        ("model.latent_dim", m.latent_dim), ("train.epochs", t.epochs),
-        ("train.batch_size", t.batch_size), ("train.lr", t.lr),
-        ("train.eval_batch_size", t.eval_batch_size), ("model.sigma", m.sigma),
+        ("model.latent_dim", m.latent_dim),
+        ("train.epochs", t.epochs),
+        ("train.batch_size", t.batch_size),
+        ("train.lr", t.lr),
+        ("train.eval_batch_size", t.eval_batch_size),
+        ("model.sigma", m.sigma),
     ]
     non_negative = [
-        ("model.beta", m.beta or 0.0), ("train.free_bits", t.free_bits),
-        ("train.warmup_epochs", t.warmup_epochs), ("train.grad_clip", t.grad_clip),
-        ("train.early_stopping", t.early_stopping), ("data.val_size", d.val_size),
-        ("train.weight_decay", t.weight_decay), ("train.num_workers", t.num_workers),
+        ("model.beta", m.beta or 0.0),
+        ("train.free_bits", t.free_bits),
+        ("train.warmup_epochs", t.warmup_epochs),
+        ("train.grad_clip", t.grad_clip),
+        ("train.early_stopping", t.early_stopping),
+        ("data.val_size", d.val_size),
+        ("train.weight_decay", t.weight_decay),
+        ("train.num_workers", t.num_workers),
     ]
     for key, value in positive:
         if not value > 0:

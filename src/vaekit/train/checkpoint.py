@@ -33,7 +33,9 @@ class TrainState:
     bad_epochs: int = 0
 
 
-def _optimizer_to_flat(opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+def _optimizer_to_flat(
+    opt: torch.optim.Optimizer,
+) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     sd = opt.state_dict()
     tensors: dict[str, torch.Tensor] = {}
     plain: dict[str, dict[str, Any]] = {}
@@ -44,7 +46,8 @@ def _optimizer_to_flat(opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tens
             else:
                 plain.setdefault(str(pid), {})[key] = v
     groups = [
-        {k: list(v) if isinstance(v, tuple) else v for k, v in g.items()} for g in sd["param_groups"]
+        {k: list(v) if isinstance(v, tuple) else v for k, v in g.items()}
+        for g in sd["param_groups"]
     ]
     return tensors, {"param_groups": groups, "state": plain}
 
@@ -59,7 +62,9 @@ def _optimizer_from_flat(
             state.setdefault(int(pid), {})[key] = v
     for pid, st in meta["state"].items():
         state.setdefault(int(pid), {}).update(st)
-    groups = [{k: tuple(v) if k == "betas" else v for k, v in g.items()} for g in meta["param_groups"]]
+    groups = [
+        {k: tuple(v) if k == "betas" else v for k, v in g.items()} for g in meta["param_groups"]
+    ]
     opt.load_state_dict({"state": state, "param_groups": groups})
 
 

@@ -1,0 +1,161 @@
+"""End to end through the command line, on a 600-image MNIST subset."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import matplotlib.image as mpimg
+import pytest
+import torch
+
+from vaekit.cli.app import main
+
+
+def run_cli(args, capsys):
+    with pytest.raises(SystemExit) as e:
+        main([str(a) for a in args])
+    out = capsys.readouterr()
+    return e.value.code, out.out, out.err
+
+
+TRAIN = ["--hidden", "64,32", "--latent-dim", "4", "--batch-size", "64", "--device", "cpu", "-q"]
+
+
+def test_train_evaluate_sample_resume(mnist_subset, tmp_path, capsys):
+    run = tmp_path / "run"
+    code, out, err = run_cli(
+        ["train", "--data-dir", mnist_subset, "--epochs", "2", "--out", run, *TRAIN], capsys
+    )
+    assert code == 0, err
+    assert out.strip().endswith(str(run))
+    assert len((run / "metrics.jsonl").read_text().splitlines()) == 2
+
+    code, out, err = run_cli(["evaluate", run], capsys)
+    assert code == 0, err
+    ev = json.loads((run / "evaluation.json").read_text())["test"]
+    assert ev["n"] == 200 and ev["kl"] >= 0
+    assert ev["loss"] == pytest.approx(ev["reconstruction"] + ev["kl"])
+    assert "reconstruction" in out
+
+    png = tmp_path / "s.png"
+    code, _, err = run_cli(["sample", run, "-n", "16", "-o", png], capsys)
+    assert code == 0, err
+    img = mpimg.imread(png)
+    assert img.shape[:2] == (4 * 30 + 2, 4 * 30 + 2) and img.std() > 0.01
+
+    code, _, err = run_cli(["train", "--resume", run, "--epochs", "3", "-q"], capsys)
+    assert code == 0, err
+    assert len((run / "metrics.jsonl").read_text().splitlines()) == 3
+
+
+def test_cvae_sample_label_and_config_file(mnist_subset, tmp_path, capsys):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(
+        f"model:\n  name: cvae\ndata:\n  data_dir: {mnist_subset}\n  binarize: static\n"
+        "train:\n  epochs: 1\n"
+    )
+    run = tmp_path / "cv"
+    code, _, err = run_cli(
+        ["train", "--config", cfg, "--out", run, "--set", "model.latent_dim=3", *TRAIN[:2], "-q"],
+        capsys,
+    )
+    assert code == 0, err
+    spec = json.loads((run / "model.json").read_text())
+    assert (
+        spec["model"] == "cvae"
+        and spec["config"]["num_classes"] == 10
+        and spec["config"]["latent_dim"] == 3
+    )
+    code, _, err = run_cli(
+        ["sample", run, "-n", "8", "--label", "7", "-o", tmp_path / "seven.png"], capsys
+    )
+    assert code == 0, err
+    code, _, err = run_cli(["sample", run, "--label", "12", "-o", tmp_path / "x.png"], capsys)
+    assert code == 2 and "--label must be in [0, 10)" in err
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["train", "--bogus"], "No such option: --bogus"),
+        (["train", "--epochs", "many"], "Invalid value for '--epochs'"),
+        (["train", "--binarize", "sometimes"], "bad value for data.binarize: 'sometimes'"),
+        (["train", "--model", "gan"], "unknown model 'gan'"),
+        (["train", "--arch", "rnn"], "bad value for model.arch"),
+        (["train", "--set", "train.epochs=-1"], "train.epochs"),
+        (["train", "--dataset", "nowhere.csv"], "nowhere.csv: file not found"),
+        (["train", "--resume", "x", "--lr", "1"], "with --resume only --epochs and --device"),
+        (["evaluate", "not-a-run"], "not-a-run is not a vaekit run directory"),
+        (["sample", "not-a-run", "-o", "a.gif"], "output must end in .png, .npy or .csv"),
+    ],
+)
+def test_bad_input_is_one_line_and_nonzero(args, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(args, capsys)
+    assert code == 2
+    assert message in err, err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_non_safetensors_model_is_refused_by_the_cli(mnist_subset, tmp_path, capsys):
+    run = tmp_path / "r"
+    assert (
+        run_cli(
+            ["train", "--data-dir", mnist_subset, "--epochs", "1", "--out", run, *TRAIN], capsys
+        )[0]
+        == 0
+    )
+    torch.save({"w": torch.zeros(2)}, run / "model.safetensors")
+    code, _, err = run_cli(["sample", run, "-o", tmp_path / "s.png"], capsys)
+    assert code == 2 and "not a safetensors file" in err
+
+
+def test_tabular_csv_with_labels_and_sample_values(tmp_path, capsys):
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(120, 3, generator=g) * torch.tensor([1.0, 10.0, 100.0]) + 50
+    rows = "\n".join(
+        ",".join(f"{v:.4f}" for v in r) + f",{i % 2}" for i, r in enumerate(x.tolist())
+    )
+    (tmp_path / "t.csv").write_text("a,b,c,label\n" + rows + "\n")
+    run = tmp_path / "tab"
+    code, _, err = run_cli(
+        [
+            "train",
+            "--dataset",
+            tmp_path / "t.csv",
+            "--set",
+            "data.label_column=label",
+            "--epochs",
+            "2",
+            "--out",
+            run,
+            "--hidden",
+            "16",
+            "--latent-dim",
+            "2",
+            "-q",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    text = (run / "config.yaml").read_text()
+    assert "likelihood: gaussian-learned" in text and "standardize: true" in text
+    out = tmp_path / "gen.csv"
+    assert run_cli(["sample", run, "-n", "500", "-o", out], capsys)[0] == 0
+    import numpy as np
+
+    gen = np.loadtxt(out, delimiter=",")
+    assert gen.shape == (500, 3)
+    # samples come back in the data's units (means near 50, spreads ordered like the data)
+    assert np.allclose(gen.mean(0), 50, atol=30)
+    assert gen.std(0)[0] < gen.std(0)[1] < gen.std(0)[2]
+
+
+def test_python_dash_m_and_models_listing():
+    out = subprocess.run(
+        [sys.executable, "-m", "vaekit", "models"], capture_output=True, text=True, check=True
+    )
+    names = [line.split()[0] for line in out.stdout.splitlines()]
+    assert names == ["vae", "beta-vae", "cvae"]

@@ -76,7 +76,7 @@ class TrainConfig:
     compile: bool = False  # torch.compile the loss
     eval_batch_size: int = 1000
     num_workers: int = 0  # DataLoader workers for memory-mapped data
-    flush_denormal: bool = True  # on CPU, flush denormal floats to zero while training (speed)
+    flush_denormal: bool = True  # on CPU, flush denormal floats to zero (speed; see Trainer)
 
 
 @dataclass

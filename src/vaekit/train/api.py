@@ -16,7 +16,7 @@ from vaekit.io.model_io import MODEL_JSON, model_spec, read_spec
 from vaekit.io.run_dir import CONFIG_FILE, default_run_dir, read_run_config
 from vaekit.io.safe import atomic_write_text
 from vaekit.models import VAE, create_model, get_model_class
-from vaekit.train.trainer import Trainer, TrainResult
+from vaekit.train.trainer import Trainer, TrainResult, flush_denormals, resolve_device
 
 
 def build_model(cfg: Config, data: DataBundle) -> VAE:
@@ -58,6 +58,8 @@ def train(
     early as an interruption would (continue with :func:`resume`).
     """
     validate_config(cfg)
+    if cfg.train.flush_denormal and resolve_device(cfg.train.device).type == "cpu":
+        flush_denormals()
     out = Path(cfg.out) if cfg.out else default_run_dir(cfg)
     if out.exists() and any(out.iterdir()):
         raise ConfigError(
@@ -93,6 +95,8 @@ def resume(
         cfg.train.epochs = epochs
     if device is not None:
         cfg.train.device = device
+    if cfg.train.flush_denormal and resolve_device(cfg.train.device).type == "cpu":
+        flush_denormals()
     data = build_data(cfg)
     spec = read_spec(run_dir)
     model = create_model(spec["model"], **spec["config"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -18,37 +19,38 @@ Y_KEYS = ("y", "Y", "labels", "y_train", "Y_train")
 IN_MEMORY_LIMIT_BYTES = 2 << 30
 
 
-def check_finite(x: np.ndarray | torch.Tensor, source: str, chunk: int = 65536) -> None:
-    """Refuse NaN/inf with the count and the first offending row and column."""
+def scan_values(
+    x: np.ndarray | torch.Tensor, is_bad: Callable[[np.ndarray], np.ndarray], chunk: int = 65536
+) -> tuple[int, tuple[int, int, float] | None]:
+    """Count the entries of ``x`` flagged by ``is_bad`` chunk by chunk (memory-mapped data
+    too); return the count and the first flagged (row, column, value)."""
     n_bad, first = 0, None
     for start in range(0, x.shape[0], chunk):
         part = np.asarray(x[start : start + chunk], dtype=np.float64).reshape(
             min(chunk, x.shape[0] - start), -1
         )
-        bad = ~np.isfinite(part)
-        if bad.any():
-            n_bad += int(bad.sum())
-            if first is None:
-                r, c = np.argwhere(bad)[0]
-                first = (start + int(r), int(c))
-    if n_bad:
-        raise DataError(
-            f"{source}: {n_bad} NaN/inf value(s); first at row {first[0]}, column {first[1]}"
-        )
-
-
-def check_unit_interval(x: np.ndarray | torch.Tensor, source: str, chunk: int = 65536) -> None:
-    """Refuse values outside [0, 1] (needed by a Bernoulli likelihood)."""
-    n_bad, first = 0, None
-    for start in range(0, x.shape[0], chunk):
-        part = np.asarray(x[start : start + chunk]).reshape(min(chunk, x.shape[0] - start), -1)
-        bad = (part < 0) | (part > 1)
+        bad = is_bad(part)
         if bad.any():
             n_bad += int(bad.sum())
             if first is None:
                 r, c = np.argwhere(bad)[0]
                 first = (start + int(r), int(c), float(part[r, c]))
-    if n_bad:
+    return n_bad, first
+
+
+def check_finite(x: np.ndarray | torch.Tensor, source: str) -> None:
+    """Refuse NaN/inf with the count and the first offending row and column."""
+    n_bad, first = scan_values(x, lambda a: ~np.isfinite(a))
+    if first is not None:
+        raise DataError(
+            f"{source}: {n_bad} NaN/inf value(s); first at row {first[0]}, column {first[1]}"
+        )
+
+
+def check_unit_interval(x: np.ndarray | torch.Tensor, source: str) -> None:
+    """Refuse values outside [0, 1] (needed by a Bernoulli likelihood)."""
+    n_bad, first = scan_values(x, lambda a: (a < 0) | (a > 1))
+    if first is not None:
         raise DataError(
             f"{source}: {n_bad} value(s) outside [0, 1], which a Bernoulli likelihood cannot "
             f"model; first at row {first[0]}, column {first[1]} ({first[2]:g}). Use "

@@ -6,17 +6,14 @@ import numpy as np
 import torch
 
 from vaekit.config import Config
+from vaekit.data.arrays import scan_values
 from vaekit.data.base import DataBundle, RawData
 from vaekit.data.prepare import prepare_data
 from vaekit.data.registry import load_raw
 
 
-def _in_unit_interval(x: torch.Tensor | np.ndarray, chunk: int = 65536) -> bool:
-    for i in range(0, x.shape[0], chunk):
-        part = np.asarray(x[i : i + chunk])
-        if part.min() < 0 or part.max() > 1:
-            return False
-    return True
+def _in_unit_interval(x: torch.Tensor | np.ndarray) -> bool:
+    return scan_values(x, lambda a: (a < 0) | (a > 1))[0] == 0
 
 
 def resolve_auto(cfg: Config, raw: RawData) -> None:

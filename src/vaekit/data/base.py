@@ -34,15 +34,6 @@ class Split:
     def in_memory(self) -> bool:
         return isinstance(self.x, torch.Tensor)
 
-    def head(self, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """The first ``n`` examples as tensors (for plots and quick checks)."""
-        n = min(n, len(self))
-        if self.in_memory:
-            x = self.x[:n]
-        else:
-            x = torch.from_numpy(np.asarray(self.x[np.sort(self.indices[:n])], dtype=np.float32))
-        return x, None if self.y is None else self.y[:n]
-
 
 @dataclass
 class RawData:
@@ -98,6 +89,14 @@ class DataBundle:
         if s is None:
             raise DataError(f"dataset {self.name!r} has no {name} split")
         return s
+
+    def to(self, device: torch.device | str) -> DataBundle:
+        """Move the in-memory splits to ``device`` (in place) and return the bundle."""
+        for s in (self.train, self.val, self.test):
+            if s is not None and s.in_memory:
+                s.x = s.x.to(device)
+                s.y = None if s.y is None else s.y.to(device)
+        return self
 
     def unstandardize(self, x: torch.Tensor) -> torch.Tensor:
         """Map model-space values back to the data's units."""

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
 from vaekit.errors import ConfigError, DataError
 from vaekit.models.registry import register_model
@@ -53,7 +52,9 @@ class CVAE(VAE):
                 f"labels must lie in [0, {self.num_classes}); got values in "
                 f"[{int(y.min())}, {int(y.max())}]"
             )
-        return F.one_hot(y, self.num_classes).to(torch.get_default_dtype())  # (B, K)
+        # scatter instead of F.one_hot: no host sync on GPU
+        onehot = torch.zeros(n, self.num_classes, device=y.device)
+        return onehot.scatter_(1, y.unsqueeze(1), 1.0)  # (B, K)
 
     @torch.no_grad()
     def sample(

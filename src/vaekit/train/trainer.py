@@ -96,7 +96,7 @@ class Trainer:
         self.cfg = config
         self.device = resolve_device(config.device)
         self.model = model.to(self.device)
-        self.data = data
+        self.data = data.to(self.device)  # in-memory splits move to the device once
         self.run_dir = Path(run_dir) if run_dir is not None else None
         self.quiet = quiet
         self.console = console or Console(stderr=True)
@@ -220,9 +220,7 @@ class Trainer:
                     self._fail(float(total.detach()), epoch, st.step + 1)
             else:
                 bad = ~torch.isfinite(total) & (first_bad < 0)
-                first_bad = torch.where(
-                    bad, torch.tensor(st.step + 1, device=self.device), first_bad
-                )
+                first_bad = torch.where(bad, torch.full_like(first_bad, st.step + 1), first_bad)
             total.backward()
             if cfg.grad_clip > 0:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip, foreach=True)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from vaekit.errors import DataError
+
 
 @dataclass
 class Split:
@@ -81,8 +83,6 @@ class DataBundle:
 
     def split(self, name: str) -> Split:
         """The split called ``name`` (``train``, ``val`` or ``test``)."""
-        from vaekit.errors import DataError
-
         s = {"train": self.train, "val": self.val, "test": self.test}.get(name)
         if name not in ("train", "val", "test"):
             raise DataError(f"unknown split {name!r}; choose train, val or test")

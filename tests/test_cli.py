@@ -37,7 +37,16 @@ def test_train_evaluate_sample_resume(mnist_subset, tmp_path, capsys):
     ev = json.loads((run / "evaluation.json").read_text())["test"]
     assert ev["n"] == 200 and ev["kl"] >= 0
     assert ev["loss"] == pytest.approx(ev["reconstruction"] + ev["kl"])
-    assert "reconstruction" in out
+    assert 0 <= ev["active_units"] <= 4 and 0 <= ev["probe_accuracy"] <= 1
+    assert "reconstruction" in out and "active_units" in out
+
+    code, out, err = run_cli(
+        ["evaluate", run, "--iw", "20", "--metrics", "elbo", "--split", "val"], capsys
+    )
+    assert code == 0, err
+    ev = json.loads((run / "evaluation.json").read_text())
+    assert ev["val"]["iw_k"] == 20 and ev["val"]["nll"] <= ev["val"]["loss"] + 0.5
+    assert "nll" not in ev["test"]  # each split keeps its own results
 
     png = tmp_path / "s.png"
     code, _, err = run_cli(["sample", run, "-n", "16", "-o", png], capsys)
@@ -88,6 +97,8 @@ def test_cvae_sample_label_and_config_file(mnist_subset, tmp_path, capsys):
         (["train", "--dataset", "nowhere.csv"], "nowhere.csv: file not found"),
         (["train", "--resume", "x", "--lr", "1"], "with --resume only --epochs and --device"),
         (["evaluate", "not-a-run"], "not-a-run is not a vaekit run directory"),
+        (["evaluate", "x", "--iw", "0"], "--iw must be >= 1"),
+        (["train", "--model", "iwae", "--iw-samples", "0"], "bad value for model.iw_samples: 0"),
         (["sample", "not-a-run", "-o", "a.gif"], "output must end in .png, .npy or .csv"),
     ],
 )
@@ -158,4 +169,14 @@ def test_python_dash_m_and_models_listing():
         [sys.executable, "-m", "vaekit", "models"], capture_output=True, text=True, check=True
     )
     names = [line.split()[0] for line in out.stdout.splitlines()]
-    assert names == ["vae", "beta-vae", "cvae"]
+    assert names == ["vae", "beta-vae", "cvae", "iwae"]
+
+
+def test_iwae_from_the_cli(mnist_subset, tmp_path, capsys):
+    run = tmp_path / "iw"
+    args = ["train", "--model", "iwae", "--iw-samples", "3", "--data-dir", mnist_subset]
+    code, _, err = run_cli([*args, "--epochs", "1", "--out", run, *TRAIN], capsys)
+    assert code == 0, err
+    assert json.loads((run / "model.json").read_text())["config"]["iw_samples"] == 3
+    code, _, err = run_cli(["evaluate", run, "--metrics", "nope"], capsys)
+    assert code == 2 and "unknown metric 'nope'" in err

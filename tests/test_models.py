@@ -130,5 +130,5 @@ def test_output_bias_initialisation_decodes_the_mean():
 
 
 def test_unknown_model_lists_choices():
-    with pytest.raises(ConfigError, match="choose one of vae, beta-vae, cvae"):
+    with pytest.raises(ConfigError, match="choose one of vae, beta-vae, cvae, iwae"):
         create_model("vqvae-x")

@@ -34,6 +34,7 @@ class ModelConfig:
     batchnorm: bool = False
     beta: float | None = None  # None: the model's own default (1 for vae, 4 for beta-vae)
     init_output_bias: bool = True  # decoder bias from the training mean (Burda et al. 2015)
+    iw_samples: int = 5  # importance samples per input (iwae)
 
 
 @dataclass
@@ -63,6 +64,7 @@ class TrainConfig:
     lr_schedule: str = "none"  # none | cosine | step
     lr_step_epochs: int = 10
     lr_gamma: float = 0.1
+    lr_stage_ratio: float = 3.0  # iwae schedule: stage i lasts ratio^i (3 = the paper)
     kl_schedule: str = "constant"  # constant | linear | cyclical
     warmup_epochs: float = 10.0
     kl_cycles: int = 4

@@ -1,4 +1,4 @@
-"""``vaekit evaluate``: test ELBO, reconstruction and KL of a run."""
+"""``vaekit evaluate``: metrics of a run on a split, printed and written to evaluation.json."""
 
 from __future__ import annotations
 
@@ -8,22 +8,47 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from vaekit.eval import evaluate_run
+from vaekit.errors import ConfigError
+from vaekit.eval import METRICS, evaluate_run
 from vaekit.train import resolve_device
 
 
 def evaluate_command(
     run: Path = typer.Argument(..., help="Run directory."),
     split: str = typer.Option("test", "--split", help="train | val | test."),
+    iw: int = typer.Option(
+        None, "--iw", help="Importance samples k for the NLL (-L_k), e.g. 5000."
+    ),
+    metrics: str = typer.Option(
+        None,
+        "--metrics",
+        help=f"Comma-separated, from: {', '.join(METRICS)}. "
+        "[default: elbo,recon,latent,probe (+iw with --iw)]",
+    ),
     batch_size: int = typer.Option(1000, "--batch-size", help="Examples per batch."),
+    memory_mb: float = typer.Option(
+        512, "--memory-mb", help="Memory cap of the importance sampling."
+    ),
     seed: int = typer.Option(0, "--seed", help="Seed of the posterior samples."),
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
 ) -> None:
     """Evaluate a run on a split; print the results and write evaluation.json."""
-    result = evaluate_run(run, split, batch_size, str(resolve_device(device)), seed)
-    table = Table(title=f"{run} — {split} ({result['n']} examples, nats per example)")
+    if iw is not None and iw < 1:
+        raise ConfigError(f"--iw must be >= 1, got {iw}")
+    names = None if metrics is None else [m.strip() for m in metrics.split(",") if m.strip()]
+    if names is not None and iw is not None and "iw" not in names:
+        names.append("iw")
+    result = evaluate_run(
+        run, split, names, iw, batch_size, resolve_device(device), seed, memory_mb, quiet=False
+    )
+    table = Table(title=f"{run}: {split} split, {result['n']} examples (nats per example)")
     table.add_column("metric")
     table.add_column("value", justify="right")
-    for key in ("loss", "elbo", "reconstruction", "kl", "bits_per_dim"):
-        table.add_row(key, f"{result[key]:.4f}")
+    for key, value in result.items():
+        if isinstance(value, float):
+            table.add_row(key, f"{value:.4f}")
+        elif isinstance(value, int) and key not in ("n",):
+            table.add_row(key, str(value))
+        elif key == "sample_class_histogram":
+            table.add_row(key, " ".join(map(str, value)))
     Console().print(table)

@@ -19,6 +19,7 @@ _FLAGS = {  # CLI parameter -> config key
     "latent_dim": "model.latent_dim",
     "likelihood": "model.likelihood",
     "beta": "model.beta",
+    "iw_samples": "model.iw_samples",
     "dataset": "data.dataset",
     "data_dir": "data.data_dir",
     "binarize": "data.binarize",
@@ -70,6 +71,9 @@ def train_command(
     ),
     binarize: str = typer.Option(None, "--binarize", help="none | static | dynamic."),
     beta: float = typer.Option(None, "--beta", help="Weight on the KL term."),
+    iw_samples: int = typer.Option(
+        None, "--iw-samples", help="Importance samples per input for --model iwae. [default: 5]"
+    ),
     kl_schedule: str = typer.Option(None, "--kl-schedule", help="constant | linear | cyclical."),
     warmup_epochs: float = typer.Option(
         None, "--warmup-epochs", help="Epochs of linear KL warm-up."

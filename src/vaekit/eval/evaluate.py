@@ -3,34 +3,70 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from vaekit.data import build_data
-from vaekit.eval.elbo import elbo_terms
+from vaekit.eval import metrics as _metrics  # noqa: F401  (registers the metrics)
+from vaekit.eval.registry import EvalContext, get_metric
 from vaekit.io.model_io import load
 from vaekit.io.run_dir import EVALUATION_FILE, read_run_config
 from vaekit.io.safe import atomic_write_text
+
+DEFAULT_METRICS = ("elbo", "recon", "latent", "probe")
 
 
 def evaluate_run(
     run_dir: str | Path,
     split: str = "test",
+    metrics: Sequence[str] | None = None,
+    iw_samples: int | None = None,
     batch_size: int = 1000,
-    device: str = "cpu",
+    device: str | torch.device = "cpu",
     seed: int = 0,
+    memory_mb: float = 512.0,
+    quiet: bool = True,
 ) -> dict[str, Any]:
-    """Test ELBO, reconstruction and KL of the run's model on ``split``.
+    """Evaluate the run's model on ``split`` and merge the results into ``evaluation.json``.
 
-    The results are merged into ``run_dir/evaluation.json`` under the split's name.
+    Parameters
+    ----------
+    metrics
+        Names from :data:`vaekit.eval.METRICS`; by default ``elbo``, ``recon``, ``latent``,
+        ``probe`` (when the data has labels), plus ``iw`` when ``iw_samples`` is given.
+    iw_samples
+        ``k`` of the importance-sampled log-likelihood (default 5000 when ``iw`` is asked for).
+    memory_mb
+        Memory cap for the importance-sampling chunks.
+
+    Returns
+    -------
+    dict
+        One flat dict of results (also stored under the split's name in ``evaluation.json``).
     """
     run_dir = Path(run_dir)
     cfg = read_run_config(run_dir)
+    explicit = metrics is not None
+    if metrics is None:
+        metrics = list(DEFAULT_METRICS) + (["iw"] if iw_samples else [])
+    metric_objs = [get_metric(m) for m in metrics]
     data = build_data(cfg)
-    model = load(run_dir, device)
-    result = elbo_terms(model, data.split(split), batch_size, device, seed=seed, bundle=data)
+    if not explicit and data.train.y is None:  # the default set skips what needs labels
+        metric_objs = [m for m in metric_objs if m.name != "probe"]
+    device = torch.device(device)
+    ctx = EvalContext(
+        load(run_dir, device), data, split, device, batch_size, seed,
+        iw_samples or 5000, memory_mb, data_dir=cfg.data.data_dir, quiet=quiet,
+    )  # fmt: skip
+    data.split(split)  # a clear error for a split the dataset lacks
+    result: dict[str, Any] = {"split": split, "n": len(data.split(split))}
+    for metric in metric_objs:
+        result.update(metric.fn(ctx))
     path = run_dir / EVALUATION_FILE
     existing = json.loads(path.read_text()) if path.exists() else {}
-    existing[split] = result
+    existing[split] = {**existing.get(split, {}), **result}
     atomic_write_text(path, json.dumps(existing, indent=2))
     return result

@@ -1,8 +1,9 @@
 """Models: one file per variant, all registered in :mod:`vaekit.models.registry`."""
 
-from vaekit.models import beta_vae, cvae, vae  # noqa: F401  (registration)
+from vaekit.models import beta_vae, cvae, iwae, vae  # noqa: F401  (registration)
 from vaekit.models.beta_vae import BetaVAE
 from vaekit.models.cvae import CVAE
+from vaekit.models.iwae import IWAE
 from vaekit.models.registry import (
     ModelEntry,
     create_model,
@@ -16,6 +17,7 @@ __all__ = [
     "VAE",
     "BetaVAE",
     "CVAE",
+    "IWAE",
     "ModelEntry",
     "create_model",
     "get_model_class",

@@ -56,6 +56,8 @@ class VAE(nn.Module):
     #: whether the model takes class labels (then it has ``num_classes``)
     conditional = False
     cond_dim = 0
+    #: model-config options (beyond the VAE's) that this variant takes as constructor arguments
+    extra_options: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -172,6 +174,44 @@ class VAE(nn.Module):
         log_px = self.likelihood.log_prob(self.decode_params(z, y), x)  # (B,)
         kl = self.prior.kl_per_dim(q, z)  # (B, D)
         return elbo_loss(log_px, kl, self.beta * kl_weight, free_bits)
+
+    def log_weights(
+        self,
+        x: torch.Tensor,
+        y: torch.Tensor | None = None,
+        k: int = 1,
+        q: DiagonalNormal | None = None,
+        kl_weight: float = 1.0,
+        return_log_px: bool = False,
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """Log importance weights ``log p(x|z) + w (log p(z) - log q(z|x))`` for ``k`` samples.
+
+        Parameters
+        ----------
+        x, y
+            Inputs ``(B, *input_shape)`` and optional labels ``(B,)``.
+        k
+            Samples per example.
+        q
+            The posterior of ``x`` when already computed (saves an encoder pass).
+        kl_weight
+            ``w``; 1 gives the weights of the importance-weighted bound.
+        return_log_px
+            Also return ``log p(x|z)`` for the same samples.
+
+        Returns
+        -------
+        torch.Tensor
+            ``(k, B)`` (and ``log p(x|z)``, ``(k, B)``, with ``return_log_px``).
+        """
+        q = self.encode(x, y) if q is None else q
+        b = x.shape[0]
+        z = q.rsample(k)  # (k, B, D)
+        yk = None if y is None else y.repeat(k)
+        params = self.decode_params(z.reshape(k * b, -1), yk)  # (k*B, *input_shape)
+        log_px = self.likelihood.log_prob(params.view(k, b, *self.input_shape), x)  # (k, B)
+        log_w = log_px + kl_weight * (self.prior.log_prob(z) - q.log_prob(z))
+        return (log_w, log_px) if return_log_px else log_w
 
     @torch.no_grad()
     def sample(

@@ -1,6 +1,7 @@
 """Objectives (ELBO and its weighted forms) and KL-weight schedules."""
 
 from vaekit.objectives.elbo import LossOutput, elbo_loss, free_bits_kl
+from vaekit.objectives.iwae import iw_bound, log_mean_exp
 from vaekit.objectives.schedules import (
     KL_SCHEDULES,
     ConstantSchedule,
@@ -19,5 +20,7 @@ __all__ = [
     "LossOutput",
     "elbo_loss",
     "free_bits_kl",
+    "iw_bound",
+    "log_mean_exp",
     "make_kl_schedule",
 ]

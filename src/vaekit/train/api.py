@@ -35,7 +35,9 @@ def build_model(cfg: Config, data: DataBundle) -> VAE:
     }
     if m.beta is not None:
         kwargs["beta"] = m.beta
-    if get_model_class(m.name).conditional:
+    cls = get_model_class(m.name)
+    kwargs.update({key: getattr(m, key) for key in cls.extra_options})
+    if cls.conditional:
         if data.num_classes < 2 or data.train.y is None:
             raise DataError(f"model {m.name!r} needs class labels; dataset {data.name!r} has none")
         kwargs["num_classes"] = data.num_classes
@@ -134,6 +136,7 @@ def validate_config(cfg: Config) -> None:
         ("train.batch_size", t.batch_size),
         ("train.lr", t.lr),
         ("train.eval_batch_size", t.eval_batch_size),
+        ("model.iw_samples", m.iw_samples),
         ("model.sigma", m.sigma),
     ]
     non_negative = [

@@ -31,6 +31,8 @@ class TrainState:
     best_val: float | None = None
     best_epoch: int = 0
     bad_epochs: int = 0
+    collapse_epochs: int = 0  # consecutive epochs that looked collapsed
+    collapse_warned: bool = False
 
 
 def _optimizer_to_flat(

@@ -16,6 +16,7 @@ from vaekit.config import TrainConfig
 from vaekit.data import DataBundle, iterate_batches
 from vaekit.errors import ConfigError, TrainingError
 from vaekit.eval.elbo import elbo_terms
+from vaekit.eval.latent import active_units, posterior_stats
 from vaekit.io.model_io import MODEL_WEIGHTS
 from vaekit.io.safe import atomic_write_text, save_tensors
 from vaekit.models import VAE
@@ -28,6 +29,8 @@ METRICS_FILE = "metrics.jsonl"
 CHECKPOINT_DIR = "checkpoint"
 OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
 PROGRESS_EVERY = 25  # steps between progress-bar refreshes (each one syncs the device)
+#: posterior collapse: no active unit, or total KL below this, for COLLAPSE_EPOCHS epochs
+COLLAPSE_KL, COLLAPSE_EPOCHS, COLLAPSE_EXAMPLES = 0.1, 3, 2000
 
 
 def flush_denormals() -> None:
@@ -188,7 +191,10 @@ class Trainer:
     def _train_epoch(self, progress: Any, steps_per_epoch: int) -> dict[str, Any]:
         cfg, model, st = self.cfg, self.model, self.state
         epoch = st.epoch
-        lr = lr_at(epoch, cfg.lr, cfg.lr_schedule, cfg.epochs, cfg.lr_step_epochs, cfg.lr_gamma)
+        lr = lr_at(
+            epoch, cfg.lr, cfg.lr_schedule, cfg.epochs, cfg.lr_step_epochs, cfg.lr_gamma,
+            cfg.lr_stage_ratio,
+        )  # fmt: skip
         for g in self.optimizer.param_groups:
             g["lr"] = lr
         model.train()
@@ -269,6 +275,7 @@ class Trainer:
                     }
             else:
                 st.bad_epochs += 1
+        self._check_collapse(record)
         record.update(
             beta=model.beta * factor, lr=lr, seconds=seconds, samples_per_s=n_seen / seconds
         )
@@ -286,6 +293,27 @@ class Trainer:
             )
         progress.remove_task(task)
         return record
+
+    def _check_collapse(self, record: dict[str, Any]) -> None:
+        """Count active units; warn once when the posterior has collapsed for 3 epochs."""
+        split = self.data.val if self.data.val is not None else self.data.train
+        means, _, _ = posterior_stats(
+            self.model, split, self.cfg.eval_batch_size, self.device, COLLAPSE_EXAMPLES,
+            self.data.mean, self.data.std,
+        )  # fmt: skip
+        au, _ = active_units(means)
+        kl = record.get("val_kl", record["train_kl"])
+        record["active_units"] = au
+        st = self.state
+        st.collapse_epochs = st.collapse_epochs + 1 if au == 0 or kl < COLLAPSE_KL else 0
+        if st.collapse_epochs >= COLLAPSE_EPOCHS and not st.collapse_warned:
+            st.collapse_warned = True
+            record["warning"] = (
+                f"posterior collapse: {au} active units and KL {kl:.3f} nats for "
+                f"{COLLAPSE_EPOCHS} epochs; the decoder ignores z. Try --kl-schedule linear, "
+                "--free-bits 0.5 or a smaller --beta"
+            )
+            self.console.print(f"[yellow]warning: {record['warning']}")
 
     def _fail(self, value: float, epoch: int, step: int) -> None:
         kind = "NaN" if math.isnan(value) else "infinite"

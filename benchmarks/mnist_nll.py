@@ -1,0 +1,143 @@
+"""Test log-likelihood on dynamically binarized MNIST by the IWAE paper's protocol.
+
+Protocol (PROTOCOLS.md section 2, Burda et al. 2015): dynamic binarization (test set binarized
+once with a fixed seed), 784-200-200-50 tanh encoder and mirrored decoder, Bernoulli output
+with its bias initialised to the logit of the training mean, Adam (0.9, 0.999, eps 1e-4),
+batch 20, the 8-stage learning-rate schedule lr 1e-3 * 10^(-i/7). The paper's stage i lasts
+3^i epochs (3280 in all); on a CPU budget the 8 stages fill the epochs that fit in
+``--budget-minutes`` per model, with equal lengths by default (``--stage-ratio 1``; 3 keeps
+the paper's proportions, which spend two thirds of a short budget at the final rate).
+Test NLL = -L_5000, in nats, beside the published values.
+
+Each model trains into ``--out-dir/<name>``; a run that is already there is evaluated, not
+trained again, so models can be trained in parallel processes and scored in one call:
+
+    python benchmarks/mnist_nll.py --models vae --skip-eval --threads 1 &
+    python benchmarks/mnist_nll.py --models iwae-50 --skip-eval --threads 1 &
+    wait; python benchmarks/mnist_nll.py --models vae,iwae-50
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from pathlib import Path
+
+import torch
+
+import vaekit
+from _record import append_results
+from vaekit.data import build_data
+from vaekit.train import build_model
+
+#: name -> (registered model, importance samples in training)
+MODELS = {"vae": ("vae", 1), "iwae-5": ("iwae", 5), "iwae-50": ("iwae", 50)}
+#: published test NLL for 1 stochastic layer, by training k (Burda et al. 2015, table 1)
+PUBLISHED = {"vae": 86.76, "iwae-5": 85.54, "iwae-50": 84.78}
+
+
+def protocol_config(name: str, out: Path, device: str, stage_ratio: float) -> vaekit.Config:
+    model, k = MODELS[name]
+    cfg = vaekit.Config()
+    cfg.model.name = model
+    cfg.model.iw_samples = k
+    cfg.model.hidden = [200, 200]
+    cfg.model.latent_dim = 50
+    cfg.model.activation = "tanh"
+    cfg.model.likelihood = "bernoulli"
+    cfg.data.binarize = "dynamic"
+    cfg.data.val_size = 0
+    cfg.train.batch_size = 20
+    cfg.train.lr = 1e-3
+    cfg.train.adam_eps = 1e-4
+    cfg.train.lr_schedule = "iwae"
+    cfg.train.lr_stage_ratio = stage_ratio
+    cfg.train.device = device
+    cfg.out = str(out)
+    return cfg
+
+
+def epochs_for_budget(cfg: vaekit.Config, minutes: float, probe_steps: int = 300) -> int:
+    """Time ``probe_steps`` training steps and return the epochs that fit in ``minutes``."""
+    data = build_data(cfg)
+    model = build_model(cfg, data)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-4)
+    x = data.train.x
+    t0 = None
+    for i in range(probe_steps + 20):
+        if i == 20:
+            t0 = time.perf_counter()
+        batch = torch.bernoulli(x[torch.randint(0, len(x), (cfg.train.batch_size,))])
+        loss = model.loss(batch).total
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    per_step = (time.perf_counter() - t0) / probe_steps
+    steps = math.ceil(len(x) / cfg.train.batch_size)
+    return max(1, int(minutes * 60 / (per_step * steps * 1.1)))  # 10% for the trainer's own work
+
+
+def train_one(name: str, args: argparse.Namespace) -> None:
+    out = Path(args.out_dir) / name
+    if (out / "model.safetensors").exists():
+        print(f"{name}: trained run found in {out}")
+        return
+    cfg = protocol_config(name, out, args.device, args.stage_ratio)
+    cfg.train.epochs = args.epochs or epochs_for_budget(cfg, args.budget_minutes)
+    print(f"{name}: training {cfg.train.epochs} epochs into {out}")
+    vaekit.train(cfg, quiet=True)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--models", default="vae,iwae-5,iwae-50")
+    p.add_argument("--budget-minutes", type=float, default=50.0, help="training time per model")
+    p.add_argument("--epochs", type=int, default=0, help="fixed epochs instead of a time budget")
+    p.add_argument(
+        "--stage-ratio", type=float, default=1.0,
+        help="stage i of the lr schedule lasts ratio^i (3: the paper's 3280 epochs; 1: equal "
+        "stages, which suits a short budget)",
+    )  # fmt: skip
+    p.add_argument("--eval-k", type=int, default=5000)
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--out-dir", default="bench-runs/mnist-nll")
+    p.add_argument("--skip-eval", action="store_true")
+    args = p.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    names = [n.strip() for n in args.models.split(",") if n.strip()]
+    for name in names:
+        if name not in MODELS:
+            raise SystemExit(f"unknown model {name!r}; choose from {', '.join(MODELS)}")
+        train_one(name, args)
+    if args.skip_eval:
+        return
+    from vaekit.eval import evaluate_run
+
+    rows = []
+    for name in names:
+        run = Path(args.out_dir) / name
+        metrics = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+        t0 = time.perf_counter()
+        res = evaluate_run(run, "test", metrics=["iw"], iw_samples=args.eval_k)
+        seconds = time.perf_counter() - t0
+        rows.append(
+            f"| {name} | {len(metrics)} | {sum(m['seconds'] for m in metrics) / 60:.1f} min "
+            f"| {res['nll']:.2f} | {PUBLISHED[name]:.2f} | {res['loss']:.2f} | {seconds:.0f} s |"
+        )
+    body = (
+        "| model (1 stochastic layer) | epochs | training time | vaekit test NLL = -L_5000 "
+        "(nats) | published (3280 epochs) | test -ELBO | evaluation time |\n"
+        "| --- | --- | --- | --- | --- | --- | --- |\n" + "\n".join(rows) + "\n\n"
+        f"Training budget {args.budget_minutes:g} min per model (or fixed epochs), 8 lr stages "
+        f"with length ratio {args.stage_ratio:g}; "
+        f"evaluation with k = {args.eval_k} on the 10,000 test images (binarized once, fixed seed)."
+    )
+    append_results("MNIST test NLL, IWAE protocol (benchmarks/mnist_nll.py)", body)
+
+
+if __name__ == "__main__":
+    main()

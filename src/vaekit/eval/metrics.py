@@ -1,0 +1,124 @@
+"""The registered metrics (each a thin adapter from :class:`EvalContext` to a metric family)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from vaekit.data import iterate_batches, load_mnist
+from vaekit.errors import DataError
+from vaekit.eval.elbo import elbo_terms
+from vaekit.eval.importance import iw_log_likelihood
+from vaekit.eval.latent import active_units, mutual_information
+from vaekit.eval.probe import logistic_probe
+from vaekit.eval.registry import EvalContext, register_metric
+
+MI_EXAMPLES = 5000
+PROBE_TRAIN_EXAMPLES = 10000
+
+
+@register_metric("elbo", "negative ELBO, reconstruction, KL (per dimension), bits/dim")
+def elbo_metric(ctx: EvalContext) -> dict[str, Any]:
+    return elbo_terms(
+        ctx.model, ctx.data.split(ctx.split), ctx.batch_size, ctx.device, ctx.seed, ctx.data
+    )
+
+
+@register_metric("iw", "log-likelihood by importance sampling: NLL = -L_k (nats, bits/dim)")
+def iw_metric(ctx: EvalContext) -> dict[str, Any]:
+    split = ctx.data.split(ctx.split)
+    progress = Progress(
+        TextColumn(f"[bold]L_{ctx.iw_samples} on {ctx.split}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=ctx.console,
+        disable=ctx.quiet,
+    )
+    with progress:
+        task = progress.add_task("iw", total=len(split))
+        bound = iw_log_likelihood(
+            ctx.model, split, ctx.iw_samples, ctx.memory_mb, ctx.device, ctx.seed,
+            ctx.data.mean, ctx.data.std, on_batch=lambda n: progress.advance(task, n),
+        )  # fmt: skip
+    nll = -float(bound.mean())
+    dims = math.prod(ctx.model.input_shape)
+    return {
+        "nll": nll,
+        "nll_bits_per_dim": nll / (dims * math.log(2)),
+        "nll_std_error": float(bound.std() / math.sqrt(len(bound))),
+        "iw_k": ctx.iw_samples,
+    }
+
+
+@register_metric("latent", "active units (Var_x E_q[z_d] > 0.01) and mutual information I(x; z)")
+def latent_metric(ctx: EvalContext) -> dict[str, Any]:
+    means, logvars, _ = ctx.posterior()
+    au, variances = active_units(means)
+    mi = mutual_information(means[:MI_EXAMPLES], logvars[:MI_EXAMPLES], ctx.seed)
+    return {"active_units": au, "posterior_mean_variance": variances, "mutual_info": mi}
+
+
+@register_metric("recon", "reconstruction error from posterior means: BCE (Bernoulli) and MSE")
+@torch.no_grad()
+def recon_metric(ctx: EvalContext) -> dict[str, Any]:
+    model, bce, sq, n = ctx.model, 0.0, 0.0, 0
+    bernoulli = model.likelihood.needs_unit_interval
+    model.eval()
+    for x, y in iterate_batches(
+        ctx.data.split(ctx.split), ctx.batch_size, device=ctx.device,
+        mean=ctx.data.mean, std=ctx.data.std,
+    ):  # fmt: skip
+        params = model.decode_params(model.encode(x, y).mean, y)
+        sq += float(((model.likelihood.mean(params) - x) ** 2).flatten(1).sum())
+        if bernoulli:
+            bce += float(F.binary_cross_entropy_with_logits(params, x, reduction="sum"))
+        n += x.shape[0]
+    dims = math.prod(model.input_shape)
+    out: dict[str, Any] = {"recon_mse": sq / (n * dims)}
+    if bernoulli:
+        out["recon_bce"] = bce / n
+    return out
+
+
+@register_metric("probe", "accuracy of a logistic regression on posterior means (needs labels)")
+def probe_metric(ctx: EvalContext) -> dict[str, Any]:
+    from vaekit.eval.latent import posterior_stats
+
+    means, _, labels = ctx.posterior()
+    train = ctx.data.train
+    if labels is None or train.y is None:
+        raise DataError(f"the probe metric needs labels; dataset {ctx.data.name!r} has none")
+    tr_means, _, tr_labels = posterior_stats(
+        ctx.model, train, ctx.batch_size, ctx.device, PROBE_TRAIN_EXAMPLES,
+        ctx.data.mean, ctx.data.std,
+    )  # fmt: skip
+    return {"probe_accuracy": logistic_probe(tr_means, tr_labels, means, labels)}
+
+
+@register_metric(
+    "samples", "MNIST sample quality: classifier Frechet distance, confidence, classes"
+)
+@torch.no_grad()
+def samples_metric(ctx: EvalContext) -> dict[str, Any]:
+    from vaekit.eval.classifier import mnist_classifier
+    from vaekit.eval.sample_quality import sample_quality
+
+    if tuple(ctx.model.input_shape) != (1, 28, 28):
+        raise DataError("the samples metric judges 1x28x28 MNIST-like images only")
+    classifier, record = mnist_classifier(ctx.data_dir)
+    cuda = [ctx.device.index or 0] if ctx.device.type == "cuda" else []
+    with torch.random.fork_rng(devices=cuda):
+        torch.manual_seed(ctx.seed)
+        samples = torch.cat(
+            [ctx.model.sample(min(1000, ctx.n_samples - i)).float().cpu()
+             for i in range(0, ctx.n_samples, 1000)]
+        )  # fmt: skip
+    reference = load_mnist(ctx.data_dir).x_test  # grey-level test digits
+    result = sample_quality(classifier, samples, reference)
+    result["classifier_test_accuracy"] = record["test_accuracy"]
+    return result

@@ -1,0 +1,44 @@
+"""Quality of generated MNIST digits judged by vaekit's cached classifier."""
+
+from __future__ import annotations
+
+import torch
+
+from vaekit.eval.classifier import MNISTClassifier
+from vaekit.eval.frechet import frechet_distance
+
+#: a class counts as covered when it receives at least this share of the samples
+COVERAGE_SHARE = 0.01
+
+
+@torch.no_grad()
+def classifier_features(
+    classifier: MNISTClassifier, images: torch.Tensor, batch: int = 2000
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Penultimate features ``(N, 128)`` and class probabilities ``(N, 10)`` of images."""
+    classifier.eval()
+    feats, probs = [], []
+    for i in range(0, len(images), batch):
+        f = classifier.features(images[i : i + batch].float().clamp(0, 1))
+        feats.append(f)
+        probs.append(torch.softmax(classifier.head(f), dim=1))
+    return torch.cat(feats), torch.cat(probs)
+
+
+def sample_quality(
+    classifier: MNISTClassifier, samples: torch.Tensor, reference: torch.Tensor
+) -> dict[str, float | int | list[int]]:
+    """Fréchet distance to ``reference`` images, mean max-confidence and class histogram.
+
+    ``samples`` and ``reference`` are ``(N, 1, 28, 28)`` in [0, 1].
+    """
+    f_s, p_s = classifier_features(classifier, samples)
+    f_r, _ = classifier_features(classifier, reference)
+    hist = torch.bincount(p_s.argmax(1), minlength=10)
+    return {
+        "sample_frechet": frechet_distance(f_s, f_r),
+        "sample_confidence": float(p_s.max(1).values.mean()),
+        "sample_class_histogram": hist.tolist(),
+        "sample_classes_covered": int((hist >= COVERAGE_SHARE * len(samples)).sum()),
+        "sample_n": len(samples),
+    }

@@ -135,7 +135,8 @@ def main() -> None:
         "| --- | --- | --- | --- | --- | --- | --- | --- |\n" + "\n".join(rows) + "\n\n"
         "Training time is the sum of the logged epoch times (each run trained with the time "
         f"budget or fixed epochs shown); 8 lr stages with length ratio {args.stage_ratio:g}; "
-        f"evaluation with k = {args.eval_k} on the 10,000 test images (binarized once, fixed seed)."
+        f"evaluation with k = {args.eval_k} on the 10,000 test images (binarized once, fixed "
+        "seed); ± is the standard error of the mean over the test images."
     )
     append_results("MNIST test NLL, IWAE protocol (benchmarks/mnist_nll.py)", body)
 

@@ -27,7 +27,7 @@ def evaluate_command(
     ),
     batch_size: int = typer.Option(1000, "--batch-size", help="Examples per batch."),
     memory_mb: float = typer.Option(
-        512, "--memory-mb", help="Memory cap of the importance sampling."
+        512, "--memory-mb", help="Memory cap (MB) of the importance-sampling chunks."
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of the posterior samples."),
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),

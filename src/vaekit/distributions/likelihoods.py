@@ -60,9 +60,11 @@ class Bernoulli(Likelihood):
         self.event_dims = len(event_shape)
 
     def log_prob(self, params: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        x = x.expand_as(params)
-        bce = F.binary_cross_entropy_with_logits(params, x, reduction="none")
-        return -_event_sum(bce, self.event_dims)
+        # log p = x * l - softplus(l): the negated binary cross-entropy with logits, in two
+        # passes over the logits instead of BCE's several
+        logits = params.flatten(-self.event_dims)  # (..., B, P)
+        xf = x.flatten(-self.event_dims)  # (B, P), broadcast over leading sample dims
+        return (logits * xf).sum(-1) - F.softplus(logits).sum(-1)
 
     def mean(self, params: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(params)

@@ -8,6 +8,7 @@ import torch
 
 from vaekit.data import DataBundle, iterate_batches
 from vaekit.data.base import Split
+from vaekit.eval.mode import eval_mode
 from vaekit.models import VAE
 
 
@@ -32,8 +33,6 @@ def elbo_terms(
         ``n`` (number of examples) and ``bits_per_dim`` (the loss in bits per data dimension).
     """
     device = torch.device(device) if device is not None else model.device
-    was_training = model.training
-    model.eval()
     cuda = [device.index or 0] if device.type == "cuda" else []
     mean = std = None
     if bundle is not None:
@@ -41,7 +40,7 @@ def elbo_terms(
     sums = torch.zeros(2, dtype=torch.float64, device=device)
     kl_dims = torch.zeros(model.latent_dim, dtype=torch.float64, device=device)
     n = 0
-    with torch.random.fork_rng(devices=cuda):
+    with eval_mode(model), torch.random.fork_rng(devices=cuda):
         torch.manual_seed(seed)
         for x, y in iterate_batches(split, batch_size, device=device, mean=mean, std=std):
             out = model.loss(x, y)
@@ -49,7 +48,6 @@ def elbo_terms(
             sums += torch.stack([out.reconstruction, out.kl]).double() * b
             kl_dims += out.kl_per_dim.double() * b
             n += b
-    model.train(was_training)
     recon, kl = (sums / max(n, 1)).tolist()
     result: dict[str, float | list[float] | int] = {
         "loss": recon + kl,

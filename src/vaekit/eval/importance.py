@@ -9,6 +9,7 @@ import torch
 
 from vaekit.data import iterate_batches
 from vaekit.data.base import Split
+from vaekit.eval.mode import eval_mode
 from vaekit.models import VAE
 
 #: floats held per decoded sample and data dimension (parameters, likelihood temporaries)
@@ -44,12 +45,10 @@ def iw_log_likelihood(
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
     device = torch.device(device) if device is not None else model.device
-    was_training = model.training
-    model.eval()
     per_batch, per_chunk = plan_chunks(k, math.prod(model.input_shape), memory_mb)
     out = []
     cuda = [device.index or 0] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=cuda):
+    with eval_mode(model), torch.random.fork_rng(devices=cuda):
         torch.manual_seed(seed)
         for x, y in iterate_batches(split, per_batch, device=device, mean=mean, std=std):
             q = model.encode(x, y)
@@ -63,5 +62,4 @@ def iw_log_likelihood(
             out.append(lse - math.log(k))
             if on_batch is not None:
                 on_batch(x.shape[0])
-    model.train(was_training)
     return torch.cat(out).cpu()

@@ -8,6 +8,7 @@ import torch
 
 from vaekit.data import iterate_batches
 from vaekit.data.base import Split
+from vaekit.eval.mode import eval_mode
 from vaekit.models import VAE
 
 ACTIVE_THRESHOLD = 0.01
@@ -26,19 +27,17 @@ def posterior_stats(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """Posterior means and log-variances ``(N, D)`` (and labels) of the first ``limit`` examples."""
     device = torch.device(device) if device is not None else model.device
-    was_training = model.training
-    model.eval()
     means, logvars, labels, n = [], [], [], 0
-    for x, y in iterate_batches(split, batch_size, device=device, mean=mean, std=std):
-        q = model.encode(x, y)
-        means.append(q.mean.float().cpu())
-        logvars.append(q.logvar.float().cpu())
-        if y is not None:
-            labels.append(y.cpu())
-        n += x.shape[0]
-        if limit is not None and n >= limit:
-            break
-    model.train(was_training)
+    with eval_mode(model):
+        for x, y in iterate_batches(split, batch_size, device=device, mean=mean, std=std):
+            q = model.encode(x, y)
+            means.append(q.mean.float().cpu())
+            logvars.append(q.logvar.float().cpu())
+            if y is not None:
+                labels.append(y.cpu())
+            n += x.shape[0]
+            if limit is not None and n >= limit:
+                break
     m, lv = torch.cat(means)[:limit], torch.cat(logvars)[:limit]
     return m, lv, (torch.cat(labels)[:limit] if labels else None)
 

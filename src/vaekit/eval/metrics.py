@@ -6,14 +6,14 @@ import math
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from vaekit.data import iterate_batches, load_mnist
 from vaekit.errors import DataError
 from vaekit.eval.elbo import elbo_terms
 from vaekit.eval.importance import iw_log_likelihood
-from vaekit.eval.latent import active_units, mutual_information
+from vaekit.eval.latent import active_units, mutual_information, posterior_stats
+from vaekit.eval.mode import eval_mode
 from vaekit.eval.probe import logistic_probe
 from vaekit.eval.registry import EvalContext, register_metric
 
@@ -68,16 +68,16 @@ def latent_metric(ctx: EvalContext) -> dict[str, Any]:
 def recon_metric(ctx: EvalContext) -> dict[str, Any]:
     model, bce, sq, n = ctx.model, 0.0, 0.0, 0
     bernoulli = model.likelihood.needs_unit_interval
-    model.eval()
-    for x, y in iterate_batches(
-        ctx.data.split(ctx.split), ctx.batch_size, device=ctx.device,
-        mean=ctx.data.mean, std=ctx.data.std,
-    ):  # fmt: skip
-        params = model.decode_params(model.encode(x, y).mean, y)
-        sq += float(((model.likelihood.mean(params) - x) ** 2).flatten(1).sum())
-        if bernoulli:
-            bce += float(F.binary_cross_entropy_with_logits(params, x, reduction="sum"))
-        n += x.shape[0]
+    with eval_mode(model):
+        for x, y in iterate_batches(
+            ctx.data.split(ctx.split), ctx.batch_size, device=ctx.device,
+            mean=ctx.data.mean, std=ctx.data.std,
+        ):  # fmt: skip
+            params = model.decode_params(model.encode(x, y).mean, y)
+            sq += float(((model.likelihood.mean(params) - x) ** 2).flatten(1).sum())
+            if bernoulli:  # -log p(x | z = mean) is the summed binary cross-entropy
+                bce -= float(model.likelihood.log_prob(params, x).sum())
+            n += x.shape[0]
     dims = math.prod(model.input_shape)
     out: dict[str, Any] = {"recon_mse": sq / (n * dims)}
     if bernoulli:
@@ -87,8 +87,6 @@ def recon_metric(ctx: EvalContext) -> dict[str, Any]:
 
 @register_metric("probe", "accuracy of a logistic regression on posterior means (needs labels)")
 def probe_metric(ctx: EvalContext) -> dict[str, Any]:
-    from vaekit.eval.latent import posterior_stats
-
     means, _, labels = ctx.posterior()
     train = ctx.data.train
     if labels is None or train.y is None:

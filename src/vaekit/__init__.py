@@ -12,7 +12,8 @@ from vaekit.errors import ConfigError, DataError, ModelFileError, TrainingError,
 from vaekit.eval import evaluate_run
 from vaekit.io import load, save_model
 from vaekit.models import CVAE, VAE, BetaVAE, create_model, list_models, register_model
-from vaekit.train import Trainer, resume, train
+from vaekit.plots import make_plot, make_report
+from vaekit.train import Trainer, resume, sweep, train
 
 __all__ = [
     "CVAE",
@@ -33,8 +34,11 @@ __all__ = [
     "evaluate_run",
     "list_models",
     "load",
+    "make_plot",
+    "make_report",
     "register_model",
     "resume",
     "save_model",
+    "sweep",
     "train",
 ]

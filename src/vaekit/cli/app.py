@@ -7,12 +7,12 @@ import sys
 import typer
 from typer.exceptions import TyperException
 
-from vaekit.cli import evaluate, models, sample, train
+from vaekit.cli import evaluate, models, plot, report, sample, sweep, train
 from vaekit.errors import VaekitError
 
 app = typer.Typer(
     name="vaekit",
-    help="Variational autoencoders on PyTorch: train, sample, evaluate.",
+    help="Variational autoencoders on PyTorch: train, sample, evaluate, plot, report.",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -20,6 +20,11 @@ app = typer.Typer(
 app.command("train")(train.train_command)
 app.command("sample")(sample.sample_command)
 app.command("evaluate")(evaluate.evaluate_command)
+app.command(
+    "sweep", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+)(sweep.sweep_command)
+app.command("plot")(plot.plot_command)
+app.command("report")(report.report_command)
 app.command("models")(models.models_command)
 
 

@@ -16,6 +16,7 @@ from torch import nn
 from vaekit.distributions import DiagonalGaussianHead, DiagonalNormal, StandardNormal
 from vaekit.distributions.likelihoods import make_likelihood
 from vaekit.errors import ConfigError, DataError
+from vaekit.models.paths import lerp, slerp
 from vaekit.models.registry import register_model
 from vaekit.nn import ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder
 from vaekit.objectives import LossOutput, elbo_loss
@@ -236,26 +237,25 @@ class VAE(nn.Module):
         steps: int = 10,
         y_a: torch.Tensor | int | None = None,
         y_b: torch.Tensor | int | None = None,
+        spherical: bool = False,
     ) -> torch.Tensor:
-        """Decode ``steps`` points on the line between the posterior means of two inputs.
+        """Decode ``steps`` points on the path between the posterior means of two inputs.
 
         ``x_a`` and ``x_b`` are single examples (``input_shape`` or ``(1, *input_shape)``).
+        The path is linear, or spherical (:func:`~vaekit.models.paths.slerp`) with
+        ``spherical=True``; a conditional model's label vector moves linearly along it.
         Returns ``(steps, *input_shape)``; the first and last rows are the reconstructions
         of ``x_a`` and ``x_b``.
         """
-        if steps < 2:
-            raise ConfigError(f"steps must be >= 2, got {steps}")
         x_a = x_a.reshape(1, *self.input_shape).to(self.device)
         x_b = x_b.reshape(1, *self.input_shape).to(self.device)
         ya = None if y_a is None else torch.as_tensor(y_a, device=self.device).reshape(1)
         yb = None if y_b is None else torch.as_tensor(y_b, device=self.device).reshape(1)
-        za, zb = self.encode(x_a, ya).mean, self.encode(x_b, yb).mean  # (1, D)
-        t = torch.linspace(0, 1, steps, device=self.device).unsqueeze(1)  # (steps, 1)
-        z = (1 - t) * za + t * zb  # (steps, D)
+        za, zb = self.encode(x_a, ya).mean[0], self.encode(x_b, yb).mean[0]  # (D,)
+        z = (slerp if spherical else lerp)(za, zb, steps)  # (steps, D)
         c = self.condition(ya, 1)
         if c is not None:
-            cb = self.condition(yb, 1)
-            c = (1 - t) * c + t * cb  # (steps, C)
+            c = lerp(c[0], self.condition(yb, 1)[0], steps)  # (steps, C)
             return self.likelihood.mean(self.decoder(torch.cat([z, c], dim=-1)))
         return self.decode(z)
 

@@ -2,6 +2,7 @@
 
 from vaekit.train.api import build_model, resume, train, validate_config
 from vaekit.train.checkpoint import TrainState, load_checkpoint, save_checkpoint
+from vaekit.train.sweep import parse_param, sweep
 from vaekit.train.trainer import Trainer, TrainResult, resolve_device
 
 __all__ = [
@@ -10,9 +11,11 @@ __all__ = [
     "Trainer",
     "build_model",
     "load_checkpoint",
+    "parse_param",
     "resolve_device",
     "resume",
     "save_checkpoint",
+    "sweep",
     "train",
     "validate_config",
 ]

@@ -18,6 +18,7 @@ from vaekit.errors import ConfigError, TrainingError
 from vaekit.eval.elbo import elbo_terms
 from vaekit.eval.latent import active_units, posterior_stats
 from vaekit.io.model_io import MODEL_WEIGHTS
+from vaekit.io.run_dir import METRICS_FILE
 from vaekit.io.safe import atomic_write_text, save_tensors
 from vaekit.models import VAE
 from vaekit.objectives import make_kl_schedule
@@ -25,7 +26,6 @@ from vaekit.train.checkpoint import TrainState, load_checkpoint, save_checkpoint
 from vaekit.train.lr import lr_at
 from vaekit.train.progress import training_progress
 
-METRICS_FILE = "metrics.jsonl"
 CHECKPOINT_DIR = "checkpoint"
 OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
 PROGRESS_EVERY = 25  # steps between progress-bar refreshes (each one syncs the device)

@@ -1,0 +1,61 @@
+"""``vaekit plot RUN KIND``: one figure of a run, written to ``RUN/plots/KIND.png``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from vaekit.plots import PLOT_KINDS, make_plot
+from vaekit.train import resolve_device
+
+
+def _kinds_help() -> str:
+    return "; ".join(f"{k.name}: {k.description}" for k in PLOT_KINDS.values())
+
+
+def plot_command(
+    run: Path = typer.Argument(..., help="Run directory."),
+    kind: str = typer.Argument(..., help=f"Figure ({', '.join(PLOT_KINDS)})."),
+    output: Path = typer.Option(
+        None, "-o", "--output", help="PNG path. [default: RUN/plots/KIND.png]"
+    ),
+    split: str = typer.Option(None, "--split", help="Split shown. [default: test, else val]"),
+    n: int = typer.Option(None, "-n", "--num", help="Examples, samples, rows or grid side."),
+    steps: int = typer.Option(None, "--steps", help="Points per interpolation or traversal row."),
+    source: str = typer.Option(None, "--from", help="Class to start from (name or index)."),
+    target: str = typer.Option(None, "--to", help="Class to go to (name or index)."),
+    indices: str = typer.Option(None, "--indices", help="Two example indices, e.g. 12,40."),
+    spherical: bool = typer.Option(False, "--spherical", help="Spherical interpolation."),
+    index: int = typer.Option(None, "--index", help="Traverse around this example's mean."),
+    dims: str = typer.Option(
+        None, "--dims", help="traversal: rows (most active first); manifold: the plane, e.g. 0,3."
+    ),
+    method: str = typer.Option(None, "--method", help="latent-map projection: pca | tsne | umap."),
+    label: str = typer.Option(None, "--label", help="Class to decode with (conditional models)."),
+    seed: int = typer.Option(None, "--seed", help="Random seed (samples)."),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
+) -> None:
+    """Draw one figure of a run.
+
+    Kinds: curves, reconstructions, samples, latent-map, manifold, interpolation, traversal,
+    kl, arithmetic. Examples: 'vaekit plot RUN interpolation --from 3 --to 8',
+    'vaekit plot RUN arithmetic --from 4 --to 9', 'vaekit plot RUN traversal --index 7'.
+    """
+    options = dict(
+        n=n, steps=steps, source=source, target=target, indices=indices, spherical=spherical,
+        index=index, method=method, label=label, seed=seed,
+    )  # fmt: skip
+    if dims is not None:
+        options["dims"] = dims if kind == "manifold" else _int(dims, "--dims")
+    path = make_plot(run, kind, output, split, resolve_device(device), **options)
+    typer.echo(str(path))
+
+
+def _int(text: str, flag: str) -> int:
+    from vaekit.errors import ConfigError
+
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"{flag} takes an integer here, got {text!r}") from None

@@ -1,0 +1,168 @@
+"""A trained run opened for figures: model, data split and shared posterior statistics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from vaekit.config import Config
+from vaekit.data import DataBundle, build_data, iterate_batches
+from vaekit.errors import ConfigError
+from vaekit.eval.latent import active_units, posterior_stats
+from vaekit.eval.mode import eval_mode
+from vaekit.io.model_io import load
+from vaekit.io.run_dir import PLOTS_DIR, read_evaluation, read_metrics, read_run_config
+from vaekit.models import VAE
+
+#: examples of the split whose posterior statistics the figures use
+DEFAULT_LIMIT = 10000
+
+
+@dataclass
+class PlotRun:
+    """Everything a figure of one run needs; posterior statistics are computed once.
+
+    Attributes
+    ----------
+    run_dir, cfg, model, data
+        The run directory, its configuration, its model (eval mode) and its data.
+    split
+        The split the figures show (``test`` when the dataset has one).
+    """
+
+    run_dir: Path
+    cfg: Config
+    model: VAE
+    data: DataBundle
+    split: str
+    device: torch.device
+    limit: int = DEFAULT_LIMIT
+    _posterior: tuple | None = field(default=None, repr=False)
+    _x: torch.Tensor | None = field(default=None, repr=False)
+
+    @classmethod
+    def open(
+        cls,
+        run_dir: str | Path,
+        split: str | None = None,
+        device: str | torch.device = "cpu",
+        limit: int = DEFAULT_LIMIT,
+    ) -> PlotRun:
+        """Load the run's model and data; ``split`` defaults to test, else val, else train."""
+        run_dir = Path(run_dir)
+        cfg = read_run_config(run_dir)
+        device = torch.device(device)
+        model = load(run_dir, device)
+        data = build_data(cfg)
+        if split is None:
+            split = next(s for s in ("test", "val", "train") if getattr(data, s) is not None)
+        data.split(split)  # a clear error for a split the dataset lacks
+        return cls(run_dir, cfg, model, data, split, device, limit)
+
+    # ----------------------------------------------------------------- run files
+    @property
+    def plots_dir(self) -> Path:
+        return self.run_dir / PLOTS_DIR
+
+    def records(self) -> list[dict[str, Any]]:
+        """Per-epoch training records from ``metrics.jsonl``."""
+        return read_metrics(self.run_dir)
+
+    def evaluation(self) -> dict[str, Any]:
+        """Results of ``vaekit evaluate`` (empty when absent)."""
+        return read_evaluation(self.run_dir)
+
+    # ----------------------------------------------------------------- data
+    @property
+    def is_image(self) -> bool:
+        return self.data.is_image
+
+    @property
+    def class_names(self) -> list[str]:
+        return list(self.data.class_names)
+
+    def require_images(self, kind: str) -> None:
+        if not self.is_image:
+            raise ConfigError(
+                f"the {kind!r} plot needs image data; this run's inputs have shape "
+                f"{tuple(self.data.input_shape)}"
+            )
+
+    def require_labels(self, kind: str) -> torch.Tensor:
+        _, _, y = self.posterior()
+        if y is None:
+            raise ConfigError(f"the {kind!r} plot needs class labels; this dataset has none")
+        return y
+
+    def inputs(self, n: int | None = None) -> torch.Tensor:
+        """The first ``n`` examples of the split as the model sees them, on the device."""
+        if self._x is None:
+            chunks, count = [], 0
+            split = self.data.split(self.split)
+            for x, _ in iterate_batches(
+                split, 1000, device=self.device, mean=self.data.mean, std=self.data.std
+            ):
+                chunks.append(x)
+                count += x.shape[0]
+                if count >= self.limit:
+                    break
+            self._x = torch.cat(chunks)[: self.limit]
+        return self._x if n is None else self._x[:n]
+
+    def labels(self) -> torch.Tensor | None:
+        return self.posterior()[2]
+
+    def to_images(self, x: torch.Tensor) -> np.ndarray:
+        """Model-space values ``(N, *input_shape)`` as displayable images in [0, 1]."""
+        x = self.data.unstandardize(x.detach().float()).cpu()
+        if x.ndim == 3:
+            x = x.unsqueeze(1)
+        return x.clamp(0, 1).numpy()
+
+    # ----------------------------------------------------------------- model
+    def posterior(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """Posterior means and log-variances ``(N, D)`` and labels ``(N,)`` of the split."""
+        if self._posterior is None:
+            self._posterior = posterior_stats(
+                self.model,
+                self.data.split(self.split),
+                1000,
+                self.device,
+                limit=self.limit,
+                mean=self.data.mean,
+                std=self.data.std,
+            )
+        return self._posterior
+
+    def kl_per_dim(self) -> torch.Tensor:
+        """Mean KL(q(z_d|x) || p(z_d)) per latent dimension over the split, ``(D,)``."""
+        from vaekit.distributions import DiagonalNormal
+
+        means, logvars, _ = self.posterior()
+        q = DiagonalNormal(means.to(self.device), logvars.to(self.device))
+        with torch.no_grad():
+            z = q.rsample()
+            return self.model.prior.kl_per_dim(q, z).mean(0).float().cpu()
+
+    def active_units(self) -> tuple[int, list[float]]:
+        return active_units(self.posterior()[0])
+
+    @torch.no_grad()
+    def decode(self, z: torch.Tensor, y: torch.Tensor | int | None = None) -> np.ndarray:
+        """Decode codes ``(N, D)`` (with labels for a conditional model) into images."""
+        z = z.to(self.device)
+        if y is not None:
+            y = torch.as_tensor(y, device=self.device).reshape(-1).expand(z.shape[0])
+        elif self.model.conditional:
+            raise ConfigError("this model is conditional: give a class label (--label)")
+        with eval_mode(self.model):
+            return self.to_images(self.model.decode(z, y))
+
+    @torch.no_grad()
+    def encode_means(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        with eval_mode(self.model):
+            return self.model.encode(x.to(self.device), y).mean

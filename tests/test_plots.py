@@ -341,3 +341,44 @@ def test_report_opens_in_headless_chromium(runs, tmp_path):
     assert result["decoded"] == result["images"] and result["errors"] == []
     console = [line for line in proc.stderr.splitlines() if ":CONSOLE" in line]
     assert console == []
+
+
+# --------------------------------------------------------------------- sweeps
+def test_parse_param():
+    from vaekit.train import parse_param
+
+    assert parse_param("beta=1,2,4") == ("beta", ["1", "2", "4"])
+    assert parse_param("hidden=512,256;64") == ("hidden", ["512,256", "64"])
+    for bad in ("beta", "beta=", "beta=1,1"):
+        with pytest.raises(vaekit.ConfigError):
+            parse_param(bad)
+
+
+def test_sweep_cli_trains_one_run_per_value_and_compares(mnist_subset, tmp_path, capsys):
+    out = tmp_path / "sweep"
+    with pytest.raises(SystemExit) as e:
+        main(["sweep", "--param", "beta=1,8", "--out", str(out), "--data-dir", str(mnist_subset),
+              "--hidden", "32", "--latent-dim", "4", "--epochs", "1", "-q"])  # fmt: skip
+    assert e.value.code == 0, capsys.readouterr().err
+    summary = json.loads((out / "sweep.json").read_text())
+    rows = summary["runs"]
+    assert summary["param"] == "beta" and [r["beta"] for r in rows] == [1.0, 8.0]
+    for r in rows:
+        cfg = vaekit.Config.from_yaml(Path(r["run"]) / "config.yaml")
+        assert cfg.model.beta == r["beta"] and cfg.train.epochs == 1
+        assert cfg.model.latent_dim == 4 and Path(r["run"]).parent == out
+        ev = json.loads((Path(r["run"]) / "evaluation.json").read_text())["test"]
+        assert r["loss"] == ev["loss"] and r["active_units"] == ev["active_units"]
+    assert rows[1]["kl"] < rows[0]["kl"]  # a heavier KL weight buys a smaller KL
+    table = (out / "sweep.md").read_text()
+    assert table.count("\n| ") == 4 and "| 8.0 | 1 |" in table and "active units" in table
+    assert _pixel_variance(out / "sweep.png") > 1e-3
+
+
+def test_sweep_checks_every_value_before_training(tmp_path):
+    cfg = vaekit.Config()
+    with pytest.raises(vaekit.ConfigError, match="kl_schedule"):
+        vaekit.sweep(cfg, "kl-schedule", ["constant", "sometimes"], tmp_path / "s")
+    assert not (tmp_path / "s").exists()
+    with pytest.raises(vaekit.ConfigError, match="unknown option"):
+        vaekit.sweep(cfg, "betta", ["1"], tmp_path / "s")

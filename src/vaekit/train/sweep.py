@@ -14,7 +14,7 @@ from vaekit.errors import ConfigError, DataError
 from vaekit.eval.evaluate import evaluate_run
 from vaekit.io.run_dir import read_metrics
 from vaekit.io.safe import atomic_write_text
-from vaekit.train.api import train
+from vaekit.train.api import train, validate_config
 from vaekit.train.trainer import resolve_device
 from vaekit.viz.bars import draw_sweep
 
@@ -90,6 +90,9 @@ def sweep(
         else:
             run_cfg.set(key, value)
         run_cfg.out = str(out / f"{name}={value}")
+        validate_config(run_cfg)
+        if Path(run_cfg.out).exists():
+            raise ConfigError(f"{run_cfg.out} already exists; give the sweep another --out")
         configs.append((value, run_cfg))  # every value is checked before any training
     rows = []
     for i, (value, run_cfg) in enumerate(configs, 1):
@@ -106,7 +109,7 @@ def sweep(
             res = evaluate_run(run, split, ["elbo", "latent"], device=device)
         records = read_metrics(run)
         rows.append({
-            name: value, "run": str(run), "epochs": len(records),
+            name: getattr(getattr(run_cfg, section), name), "run": str(run), "epochs": len(records),
             "seconds": round(sum(r["seconds"] for r in records), 1), "split": split,
             **{k: res[k] for k, _ in COLUMNS},
         })  # fmt: skip

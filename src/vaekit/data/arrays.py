@@ -49,6 +49,10 @@ def check_finite(x: np.ndarray | torch.Tensor, source: str) -> None:
 
 def check_unit_interval(x: np.ndarray | torch.Tensor, source: str) -> None:
     """Refuse values outside [0, 1] (needed by a Bernoulli likelihood)."""
+    if isinstance(x, torch.Tensor) and x.numel():
+        lo, hi = torch.aminmax(x)
+        if lo >= 0 and hi <= 1:  # the common case, without a scan for the first bad value
+            return
     n_bad, first = scan_values(x, lambda a: (a < 0) | (a > 1))
     if first is not None:
         raise DataError(

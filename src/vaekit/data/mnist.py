@@ -78,7 +78,7 @@ def _images_labels(images_path: Path, labels_path: Path) -> tuple[torch.Tensor, 
     if labels.size and labels.max() > 9:
         bad = int(np.argmax(labels > 9))
         raise DataError(f"{labels_path}: label {labels[bad]} at index {bad} is outside 0-9")
-    x = torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1)  # (N, 1, 28, 28)
+    x = torch.tensor(images).unsqueeze(1).float().div_(255.0)  # (N, 1, 28, 28)
     return x, torch.from_numpy(labels.astype(np.int64))
 
 

@@ -28,19 +28,19 @@ class PlotRun:
 
     Attributes
     ----------
-    run_dir, cfg, model, data
-        The run directory, its configuration, its model (eval mode) and its data.
-    split
-        The split the figures show (``test`` when the dataset has one).
+    run_dir, cfg
+        The run directory and its configuration; ``model`` and ``data`` load on first use.
+    requested_split
+        The split the figures show (``None``: test when the dataset has one, else val).
     """
 
     run_dir: Path
     cfg: Config
-    model: VAE
-    data: DataBundle
-    split: str
     device: torch.device
+    requested_split: str | None = None
     limit: int = DEFAULT_LIMIT
+    _model: VAE | None = field(default=None, repr=False)
+    _data: DataBundle | None = field(default=None, repr=False)
     _posterior: tuple | None = field(default=None, repr=False)
     _x: torch.Tensor | None = field(default=None, repr=False)
 
@@ -52,16 +52,38 @@ class PlotRun:
         device: str | torch.device = "cpu",
         limit: int = DEFAULT_LIMIT,
     ) -> PlotRun:
-        """Load the run's model and data; ``split`` defaults to test, else val, else train."""
+        """Open a run; its model and data are loaded when a figure first needs them.
+
+        ``split`` defaults to test, else val, else train.
+        """
         run_dir = Path(run_dir)
-        cfg = read_run_config(run_dir)
-        device = torch.device(device)
-        model = load(run_dir, device)
-        data = build_data(cfg)
-        if split is None:
-            split = next(s for s in ("test", "val", "train") if getattr(data, s) is not None)
-        data.split(split)  # a clear error for a split the dataset lacks
-        return cls(run_dir, cfg, model, data, split, device, limit)
+        return cls(run_dir, read_run_config(run_dir), torch.device(device), split, limit)
+
+    @property
+    def model(self) -> VAE:
+        """The run's model, in eval mode."""
+        if self._model is None:
+            self._model = load(self.run_dir, self.device)
+        return self._model
+
+    @property
+    def data(self) -> DataBundle:
+        """The run's data, prepared as in training."""
+        if self._data is None:
+            data = build_data(self.cfg)
+            if self.requested_split is not None:
+                data.split(self.requested_split)  # a clear error for a split the data lack
+            self._data = data
+        return self._data
+
+    @property
+    def split(self) -> str:
+        """The split the figures show."""
+        if self.requested_split is None:
+            self.requested_split = next(
+                s for s in ("test", "val", "train") if getattr(self.data, s) is not None
+            )
+        return self.requested_split
 
     # ----------------------------------------------------------------- run files
     @property

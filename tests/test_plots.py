@@ -226,6 +226,13 @@ def test_latent_map_of_2d_is_the_means_and_above_is_pca(run2: PlotRun, run6: Plo
     assert d6["points"].shape == (150, 2) and d6["axes"][0].startswith("PC1")
     with pytest.raises(vaekit.ConfigError, match="unknown projection"):
         latent_map_data(run6, method="isomap")
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        with pytest.raises(vaekit.ConfigError, match="needs scikit-learn"):
+            latent_map_data(run6, method="tsne", n=100)
+    else:
+        assert latent_map_data(run6, method="tsne", n=100)["points"].shape == (100, 2)
 
 
 # --------------------------------------------------------------------- PNGs

@@ -180,3 +180,27 @@ def test_iwae_from_the_cli(mnist_subset, tmp_path, capsys):
     assert json.loads((run / "model.json").read_text())["config"]["iw_samples"] == 3
     code, _, err = run_cli(["evaluate", run, "--metrics", "nope"], capsys)
     assert code == 2 and "unknown metric 'nope'" in err
+
+
+@pytest.mark.parametrize(
+    "flags", [["--posterior", "iaf", "--flow-steps", "2"], ["--prior", "mog"], ["--prior", "vamp",
+              "--prior-components", "20"], ["--posterior", "planar"]],  # fmt: skip
+)
+def test_flow_posteriors_and_learned_priors_from_the_cli(flags, mnist_subset, tmp_path, capsys):
+    run = tmp_path / "run"
+    args = ["train", "--data-dir", mnist_subset, "--epochs", "1", "--out", run, *TRAIN, *flags]
+    code, _, err = run_cli(args, capsys)
+    assert code == 0, err
+    config = json.loads((run / "model.json").read_text())["config"]
+    assert config[flags[0][2:]] == flags[1]
+    code, out, err = run_cli(["evaluate", run, "--iw", "20", "--metrics", "elbo"], capsys)
+    assert code == 0, err
+    result = json.loads((run / "evaluation.json").read_text())["test"]
+    assert result["nll"] <= result["loss"] + 1.0  # L_20 is no looser than the ELBO (+ MC noise)
+    code, _, err = run_cli(["sample", run, "-n", "4", "-o", tmp_path / "s.png"], capsys)
+    assert code == 0, err
+
+
+def test_unknown_prior_is_one_line(capsys, tmp_path):
+    code, _, err = run_cli(["train", "--prior", "gamma", "--out", tmp_path / "r"], capsys)
+    assert code == 2 and "bad value for model.prior: 'gamma'" in err and err.count("\n") == 1

@@ -35,6 +35,10 @@ class ModelConfig:
     beta: float | None = None  # None: the model's own default (1 for vae, 4 for beta-vae)
     init_output_bias: bool = True  # decoder bias from the training mean (Burda et al. 2015)
     iw_samples: int = 5  # importance samples per input (iwae)
+    posterior: str = "gaussian"  # gaussian | planar | iaf
+    flow_steps: int = 4  # steps of a flow posterior
+    prior: str = "normal"  # normal | mog | vamp
+    prior_components: int | None = None  # None: 10 for mog, 500 for vamp
 
 
 @dataclass

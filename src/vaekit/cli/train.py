@@ -20,6 +20,10 @@ _FLAGS = {  # CLI parameter -> config key
     "likelihood": "model.likelihood",
     "beta": "model.beta",
     "iw_samples": "model.iw_samples",
+    "posterior": "model.posterior",
+    "flow_steps": "model.flow_steps",
+    "prior": "model.prior",
+    "prior_components": "model.prior_components",
     "dataset": "data.dataset",
     "data_dir": "data.data_dir",
     "binarize": "data.binarize",
@@ -73,6 +77,14 @@ def train_command(
     beta: float = typer.Option(None, "--beta", help="Weight on the KL term."),
     iw_samples: int = typer.Option(
         None, "--iw-samples", help="Importance samples per input for --model iwae. [default: 5]"
+    ),
+    posterior: str = typer.Option(
+        None, "--posterior", help="gaussian | planar | iaf (flows). [default: gaussian]"
+    ),
+    flow_steps: int = typer.Option(None, "--flow-steps", help="Flow steps. [default: 4]"),
+    prior: str = typer.Option(None, "--prior", help="normal | mog | vamp. [default: normal]"),
+    prior_components: int = typer.Option(
+        None, "--prior-components", help="Mixture components / pseudo-inputs. [10 | 500]"
     ),
     kl_schedule: str = typer.Option(None, "--kl-schedule", help="constant | linear | cyclical."),
     warmup_epochs: float = typer.Option(

@@ -1,5 +1,6 @@
 """Posteriors q(z|x), priors p(z) and likelihoods p(x|z)."""
 
+from vaekit.distributions.flows import FlowGaussianHead, FlowPosterior
 from vaekit.distributions.likelihoods import (
     LIKELIHOODS,
     Bernoulli,
@@ -8,6 +9,7 @@ from vaekit.distributions.likelihoods import (
     Likelihood,
     make_likelihood,
 )
+from vaekit.distributions.mixture_priors import MixtureOfGaussians, VampPrior
 from vaekit.distributions.posteriors import DiagonalGaussianHead, DiagonalNormal
 from vaekit.distributions.priors import Prior, StandardNormal
 
@@ -17,9 +19,13 @@ __all__ = [
     "DiagonalGaussianHead",
     "DiagonalNormal",
     "FixedGaussian",
+    "FlowGaussianHead",
+    "FlowPosterior",
     "LearnedGaussian",
     "Likelihood",
+    "MixtureOfGaussians",
     "Prior",
     "StandardNormal",
+    "VampPrior",
     "make_likelihood",
 ]

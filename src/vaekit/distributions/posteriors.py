@@ -38,6 +38,17 @@ class DiagonalNormal:
         eps = torch.randn(shape, dtype=self.mean.dtype, device=self.mean.device)
         return self.mean + eps * self.std
 
+    def rsample_and_log_prob(self, n: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """A reparameterised sample and its log density: ``(B, D)`` and ``(B,)``.
+
+        With ``n``: ``(n, B, D)`` and ``(n, B)``.
+        """
+        shape = self.mean.shape if n is None else (n, *self.mean.shape)
+        eps = torch.randn(shape, dtype=self.mean.dtype, device=self.mean.device)
+        z = self.mean + eps * self.std
+        log_q = -0.5 * (eps.pow(2) + self.logvar + LOG_2PI).sum(-1)
+        return z, log_q
+
     def log_prob(self, z: torch.Tensor) -> torch.Tensor:
         """Log density of ``z`` (``(..., B, D)``), summed over D: ``(..., B)``."""
         return -0.5 * (

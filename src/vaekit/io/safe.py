@@ -59,15 +59,18 @@ def _check_safetensors_header(path: Path) -> dict[str, str]:
             if len(head) < 8:
                 raise ModelFileError(f"{path}: not a safetensors file (too short)")
             n = int.from_bytes(head, "little")
-            if head[:2] == b"PK" or head[:1] == b"\x80":
-                raise ModelFileError(
-                    f"{path}: not a safetensors file (it looks like a pickle / torch.save file, "
-                    "which vaekit never loads because unpickling can run code)"
-                )
             size = path.stat().st_size
-            if n <= 1 or n > min(size - 8, 100 << 20):
-                raise ModelFileError(f"{path}: not a safetensors file (bad header length)")
-            header = json.loads(f.read(n))
+            framed = 1 < n <= min(size - 8, 100 << 20)
+            body = f.read(n) if framed else b""
+            if not body.startswith(b"{"):
+                if head[:2] == b"PK" or head[:1] == b"\x80":
+                    raise ModelFileError(
+                        f"{path}: not a safetensors file (it looks like a pickle / torch.save "
+                        "file, which vaekit never loads because unpickling can run code)"
+                    )
+                why = "bad header length" if not framed else "header is not JSON"
+                raise ModelFileError(f"{path}: not a safetensors file ({why})")
+            header = json.loads(body)
     except FileNotFoundError:
         raise ModelFileError(f"{path}: file not found") from None
     except (UnicodeDecodeError, json.JSONDecodeError):

@@ -43,7 +43,8 @@ class IWAE(VAE):
         q = self.encode(x, y)
         w = self.beta * kl_weight
         log_w, log_px = self.log_weights(x, y, self.iw_samples, q, w, return_log_px=True)
-        kl_per_dim = self.prior.kl_per_dim(q).mean(0)  # (D,), closed form for logging
+        with torch.no_grad():  # for logging only
+            kl_per_dim = self.kl_per_dim(q).mean(0)  # (D,)
         bound = iw_bound(log_w)  # (B,)
         return LossOutput(
             total=-bound.mean(),

@@ -13,7 +13,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from vaekit.distributions import DiagonalGaussianHead, DiagonalNormal, StandardNormal
+from vaekit.distributions import DiagonalNormal, StandardNormal, VampPrior
+from vaekit.distributions.factory import make_posterior, make_prior
 from vaekit.distributions.likelihoods import make_likelihood
 from vaekit.errors import ConfigError, DataError
 from vaekit.models.paths import lerp, slerp
@@ -51,6 +52,14 @@ class VAE(nn.Module):
         BatchNorm after each convolution (``conv`` only).
     beta
         Weight on the KL term (1 gives the ELBO).
+    posterior
+        ``"gaussian"`` (diagonal), or a flow on top of it: ``"planar"`` (Rezende & Mohamed
+        2015) or ``"iaf"`` (Kingma et al. 2016), with ``flow_steps`` steps.
+    prior
+        ``"normal"`` (N(0, I), closed-form KL), ``"mog"`` (learned mixture of Gaussians) or
+        ``"vamp"`` (VampPrior, Tomczak & Welling 2017); the last two with
+        ``prior_components`` components (default 10 for mog, 500 for vamp) and a Monte
+        Carlo KL.
     """
 
     registry_name = "vae"
@@ -72,6 +81,10 @@ class VAE(nn.Module):
         channels: Sequence[int] = (32, 64),
         batchnorm: bool = False,
         beta: float = 1.0,
+        posterior: str = "gaussian",
+        flow_steps: int = 4,
+        prior: str = "normal",
+        prior_components: int | None = None,
     ) -> None:
         super().__init__()
         if latent_dim < 1:
@@ -94,6 +107,10 @@ class VAE(nn.Module):
             "channels": [int(c) for c in channels],
             "batchnorm": bool(batchnorm),
             "beta": self.beta,
+            "posterior": posterior,
+            "flow_steps": int(flow_steps),
+            "prior": prior,
+            "prior_components": prior_components,
         }
         if arch == "mlp":
             self.encoder: nn.Module = MLPEncoder(
@@ -118,9 +135,16 @@ class VAE(nn.Module):
                 activation,
                 batchnorm,
             )
-        self.posterior = DiagonalGaussianHead(self.encoder.out_dim, self.latent_dim)
-        self.prior = StandardNormal(self.latent_dim)
         self.likelihood = make_likelihood(likelihood, self.input_shape, sigma)
+        self.posterior = make_posterior(posterior, self.encoder.out_dim, self.latent_dim,
+                                        flow_steps)  # fmt: skip
+        self.prior = make_prior(prior, self.latent_dim, self.input_shape, prior_components,
+                                unit_interval=likelihood == "bernoulli")  # fmt: skip
+        if isinstance(self.prior, VampPrior):
+            if self.cond_dim or posterior != "gaussian":
+                raise ConfigError("the VampPrior needs an unconditional model with a "
+                                  "Gaussian posterior")  # fmt: skip
+            self.prior.bind(lambda u: self.posterior(self.encoder(u, None)))
 
     # ----------------------------------------------------------------- configuration
     @property
@@ -146,7 +170,8 @@ class VAE(nn.Module):
 
     # ----------------------------------------------------------------- inference / generation
     def encode(self, x: torch.Tensor, y: torch.Tensor | None = None) -> DiagonalNormal:
-        """Posterior q(z|x): a :class:`DiagonalNormal` with ``mean`` and ``logvar`` ``(B, D)``."""
+        """Posterior q(z|x): a :class:`DiagonalNormal` with ``mean`` and ``logvar`` ``(B, D)``
+        (a :class:`~vaekit.distributions.FlowPosterior` with a flow)."""
         self._check_x(x)
         return self.posterior(self.encoder(x, self.condition(y, x.shape[0])))
 
@@ -171,10 +196,18 @@ class VAE(nn.Module):
         ``kl_weight`` is the schedule factor; the KL is weighted by ``beta * kl_weight``.
         """
         q = self.encode(x, y)
-        z = q.rsample()  # (B, D)
+        z, log_q = q.rsample_and_log_prob()  # (B, D), (B,)
         log_px = self.likelihood.log_prob(self.decode_params(z, y), x)  # (B,)
-        kl = self.prior.kl_per_dim(q, z)  # (B, D)
+        kl = self.prior.kl_per_dim(q, z, log_q)  # (B, D)
         return elbo_loss(log_px, kl, self.beta * kl_weight, free_bits)
+
+    def kl_per_dim(self, q: Any) -> torch.Tensor:
+        """KL(q(z|x) || p(z)) per example and dimension ``(B, D)``: closed form when the
+        posterior is Gaussian and the prior N(0, I), else a one-sample estimate."""
+        if isinstance(q, DiagonalNormal) and isinstance(self.prior, StandardNormal):
+            return self.prior.kl_per_dim(q)
+        z, log_q = q.rsample_and_log_prob()
+        return self.prior.kl_per_dim(q, z, log_q)
 
     def log_weights(
         self,
@@ -207,11 +240,11 @@ class VAE(nn.Module):
         """
         q = self.encode(x, y) if q is None else q
         b = x.shape[0]
-        z = q.rsample(k)  # (k, B, D)
+        z, log_q = q.rsample_and_log_prob(k)  # (k, B, D), (k, B)
         yk = None if y is None else y.repeat(k)
         params = self.decode_params(z.reshape(k * b, -1), yk)  # (k*B, *input_shape)
         log_px = self.likelihood.log_prob(params.view(k, b, *self.input_shape), x)  # (k, B)
-        log_w = log_px + kl_weight * (self.prior.log_prob(z) - q.log_prob(z))
+        log_w = log_px + kl_weight * (self.prior.log_prob(z) - log_q)
         return (log_w, log_px) if return_log_px else log_w
 
     @torch.no_grad()

@@ -32,6 +32,10 @@ def build_model(cfg: Config, data: DataBundle) -> VAE:
         "sigma": m.sigma,
         "channels": m.channels,
         "batchnorm": m.batchnorm,
+        "posterior": m.posterior,
+        "flow_steps": m.flow_steps,
+        "prior": m.prior,
+        "prior_components": m.prior_components,
     }
     if m.beta is not None:
         kwargs["beta"] = m.beta
@@ -112,6 +116,7 @@ def validate_config(cfg: Config) -> None:
     """Check names and ranges before any data is read; raise one :class:`ConfigError`."""
     from vaekit.data import BINARIZE_MODES
     from vaekit.distributions import LIKELIHOODS
+    from vaekit.distributions.factory import POSTERIORS, PRIORS
     from vaekit.models.vae import ARCHS
     from vaekit.objectives import KL_SCHEDULES
     from vaekit.train.lr import LR_SCHEDULES
@@ -122,6 +127,8 @@ def validate_config(cfg: Config) -> None:
     choices = [
         ("model.arch", m.arch, ARCHS),
         ("model.likelihood", m.likelihood, ("auto", *LIKELIHOODS)),
+        ("model.posterior", m.posterior, POSTERIORS),
+        ("model.prior", m.prior, PRIORS),
         ("data.binarize", d.binarize, BINARIZE_MODES),
         ("train.kl_schedule", t.kl_schedule, tuple(KL_SCHEDULES)),
         ("train.lr_schedule", t.lr_schedule, LR_SCHEDULES),
@@ -137,8 +144,11 @@ def validate_config(cfg: Config) -> None:
         ("train.lr", t.lr),
         ("train.eval_batch_size", t.eval_batch_size),
         ("model.iw_samples", m.iw_samples),
+        ("model.flow_steps", m.flow_steps),
         ("model.sigma", m.sigma),
     ]
+    if m.prior_components is not None:
+        positive.append(("model.prior_components", m.prior_components))
     non_negative = [
         ("model.beta", m.beta or 0.0),
         ("train.free_bits", t.free_bits),

@@ -69,3 +69,12 @@ def stripes(n: int = 256, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     for k in range(4):
         x[y == k, :, 2 * k : 2 * k + 2, :] = 0.9
     return x, y
+
+
+@pytest.fixture
+def stripes_file(tmp_path: Path) -> Path:
+    """:func:`stripes` as an .npz file with a test split (192 train, 32 test images)."""
+    x, y = stripes(192)
+    path = tmp_path / "stripes.npz"
+    np.savez(path, x=x[:, 0].numpy(), y=y.numpy(), x_test=x[:32, 0].numpy(), y_test=y[:32].numpy())
+    return path

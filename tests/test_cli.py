@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from vaekit.cli.app import main
+from vaekit.models import list_models
 
 
 def run_cli(args, capsys):
@@ -169,7 +170,7 @@ def test_python_dash_m_and_models_listing():
         [sys.executable, "-m", "vaekit", "models"], capture_output=True, text=True, check=True
     )
     names = [line.split()[0] for line in out.stdout.splitlines()]
-    assert names == ["vae", "beta-vae", "cvae", "iwae"]
+    assert names == [e.name for e in list_models()] and {"vae", "iwae", "cvae"} <= set(names)
 
 
 def test_iwae_from_the_cli(mnist_subset, tmp_path, capsys):

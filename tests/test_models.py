@@ -144,5 +144,5 @@ def test_output_bias_initialisation_decodes_the_mean():
 
 
 def test_unknown_model_lists_choices():
-    with pytest.raises(ConfigError, match="choose one of vae, beta-vae, cvae, iwae"):
+    with pytest.raises(ConfigError, match="choose one of " + ", ".join(MODELS)):
         create_model("vqvae-x")

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 import torch
 
@@ -12,14 +11,6 @@ from vaekit.errors import ConfigError, TrainingError
 from vaekit.io.safe import load_tensors
 from vaekit.train import Trainer, resume, train
 from vaekit.train import trainer as trainer_mod
-
-
-@pytest.fixture
-def stripes_file(tmp_path):
-    x, y = stripes(192)
-    path = tmp_path / "stripes.npz"
-    np.savez(path, x=x[:, 0].numpy(), y=y.numpy(), x_test=x[:32, 0].numpy(), y_test=y[:32].numpy())
-    return path
 
 
 def small_config(dataset, out, **train) -> vaekit.Config:
@@ -142,10 +133,10 @@ def test_early_stopping_restores_best_weights(stripes_file, tmp_path, monkeypatc
     best = {}
     real_save = trainer_mod.save_checkpoint
 
-    def spy(directory, model, optimizer, state, best_weights=None):
+    def spy(directory, model, optimizer, state, best_weights=None, aux=None):
         if state.epoch == 2:
             best.update({k: v.clone() for k, v in model.state_dict().items()})
-        return real_save(directory, model, optimizer, state, best_weights)
+        return real_save(directory, model, optimizer, state, best_weights, aux)
 
     monkeypatch.setattr(trainer_mod, "elbo_terms", scripted)
     monkeypatch.setattr(trainer_mod, "save_checkpoint", spy)

@@ -39,6 +39,8 @@ class ModelConfig:
     flow_steps: int = 4  # steps of a flow posterior
     prior: str = "normal"  # normal | mog | vamp
     prior_components: int | None = None  # None: 10 for mog, 500 for vamp
+    alpha: float = 1.0  # btcvae: weight of the index-code mutual information
+    gamma: float | None = None  # None: the model's default (btcvae 1 = DWKL weight, factorvae 10)
 
 
 @dataclass

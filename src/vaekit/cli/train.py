@@ -19,6 +19,7 @@ _FLAGS = {  # CLI parameter -> config key
     "latent_dim": "model.latent_dim",
     "likelihood": "model.likelihood",
     "beta": "model.beta",
+    "gamma": "model.gamma",
     "iw_samples": "model.iw_samples",
     "posterior": "model.posterior",
     "flow_steps": "model.flow_steps",
@@ -74,7 +75,12 @@ def train_command(
         help="auto | bernoulli | gaussian | gaussian-learned | gaussian-learned-dim.",
     ),
     binarize: str = typer.Option(None, "--binarize", help="none | static | dynamic."),
-    beta: float = typer.Option(None, "--beta", help="Weight on the KL term."),
+    beta: float = typer.Option(
+        None, "--beta", help="Weight on the KL term (btcvae: on the total correlation)."
+    ),
+    gamma: float = typer.Option(
+        None, "--gamma", help="factorvae: TC penalty [10]; btcvae: dimension-wise KL weight [1]."
+    ),
     iw_samples: int = typer.Option(
         None, "--iw-samples", help="Importance samples per input for --model iwae. [default: 5]"
     ),

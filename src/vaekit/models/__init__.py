@@ -1,8 +1,10 @@
 """Models: one file per variant, all registered in :mod:`vaekit.models.registry`."""
 
-from vaekit.models import beta_vae, cvae, iwae, vae  # noqa: F401  (registration)
+from vaekit.models import beta_vae, btcvae, cvae, factorvae, iwae, vae  # noqa: F401
 from vaekit.models.beta_vae import BetaVAE
+from vaekit.models.btcvae import BetaTCVAE
 from vaekit.models.cvae import CVAE
+from vaekit.models.factorvae import FactorVAE
 from vaekit.models.iwae import IWAE
 from vaekit.models.registry import (
     ModelEntry,
@@ -15,8 +17,10 @@ from vaekit.models.vae import VAE
 
 __all__ = [
     "VAE",
+    "BetaTCVAE",
     "BetaVAE",
     "CVAE",
+    "FactorVAE",
     "IWAE",
     "ModelEntry",
     "create_model",

@@ -146,6 +146,20 @@ class VAE(nn.Module):
                                   "Gaussian posterior")  # fmt: skip
             self.prior.bind(lambda u: self.posterior(self.encoder(u, None)))
 
+    # ----------------------------------------------------------------- training hooks
+    @classmethod
+    def data_options(cls, n_train: int) -> dict[str, Any]:
+        """Constructor arguments a variant takes from the training data (e.g. its size)."""
+        return {}
+
+    def auxiliary_optimizers(self) -> dict[str, tuple[list[nn.Parameter], dict[str, Any]]]:
+        """Extra optimizers the model needs: ``name -> (parameters, Adam options)``.
+
+        The trainer gives every other parameter to the main optimizer and, after each main
+        step, minimises ``loss(...).aux_losses[name]`` with optimizer ``name``.
+        """
+        return {}
+
     # ----------------------------------------------------------------- configuration
     @property
     def config(self) -> dict[str, Any]:

@@ -10,11 +10,13 @@ from vaekit.objectives.schedules import (
     LinearWarmup,
     make_kl_schedule,
 )
+from vaekit.objectives.total_correlation import KLDecomposition, mws_decomposition, permute_dims
 
 __all__ = [
     "KL_SCHEDULES",
     "ConstantSchedule",
     "CyclicalSchedule",
+    "KLDecomposition",
     "KLSchedule",
     "LinearWarmup",
     "LossOutput",
@@ -23,4 +25,6 @@ __all__ = [
     "iw_bound",
     "log_mean_exp",
     "make_kl_schedule",
+    "mws_decomposition",
+    "permute_dims",
 ]

@@ -25,7 +25,11 @@ class LossOutput:
     kl_weight
         The weight applied to the KL in ``total`` (beta times the schedule factor).
     extra
-        Terms specific to a variant (logged under their names).
+        Terms specific to a variant (logged per epoch as ``train_<name>``).
+    aux_losses
+        Losses of the model's own extra optimizers, by the names its
+        ``auxiliary_optimizers()`` gives (e.g. a discriminator's); each is minimised by its
+        optimizer after the main step.
     """
 
     total: torch.Tensor
@@ -34,6 +38,7 @@ class LossOutput:
     kl_per_dim: torch.Tensor
     kl_weight: float = 1.0
     extra: dict[str, torch.Tensor] = field(default_factory=dict)
+    aux_losses: dict[str, torch.Tensor] = field(default_factory=dict)
 
     @property
     def elbo(self) -> torch.Tensor:

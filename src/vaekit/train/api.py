@@ -40,7 +40,9 @@ def build_model(cfg: Config, data: DataBundle) -> VAE:
     if m.beta is not None:
         kwargs["beta"] = m.beta
     cls = get_model_class(m.name)
-    kwargs.update({key: getattr(m, key) for key in cls.extra_options})
+    options = {key: getattr(m, key) for key in cls.extra_options}
+    kwargs.update({k: v for k, v in options.items() if v is not None})
+    kwargs.update(cls.data_options(len(data.train)))
     if cls.conditional:
         if data.num_classes < 2 or data.train.y is None:
             raise DataError(f"model {m.name!r} needs class labels; dataset {data.name!r} has none")

@@ -36,7 +36,7 @@ class TrainState:
 
 
 def _optimizer_to_flat(
-    opt: torch.optim.Optimizer,
+    opt: torch.optim.Optimizer, prefix: str = "optim"
 ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     sd = opt.state_dict()
     tensors: dict[str, torch.Tensor] = {}
@@ -44,7 +44,7 @@ def _optimizer_to_flat(
     for pid, st in sd["state"].items():
         for key, v in st.items():
             if isinstance(v, torch.Tensor):
-                tensors[f"optim.{pid}.{key}"] = v
+                tensors[f"{prefix}.{pid}.{key}"] = v
             else:
                 plain.setdefault(str(pid), {})[key] = v
     groups = [
@@ -55,11 +55,14 @@ def _optimizer_to_flat(
 
 
 def _optimizer_from_flat(
-    opt: torch.optim.Optimizer, tensors: dict[str, torch.Tensor], meta: dict[str, Any]
+    opt: torch.optim.Optimizer,
+    tensors: dict[str, torch.Tensor],
+    meta: dict[str, Any],
+    prefix: str = "optim",
 ) -> None:
     state: dict[int, dict[str, Any]] = {}
     for name, v in tensors.items():
-        if name.startswith("optim."):
+        if name.startswith(prefix + "."):
             _, pid, key = name.split(".", 2)
             state.setdefault(int(pid), {})[key] = v
     for pid, st in meta["state"].items():
@@ -76,18 +79,31 @@ def save_checkpoint(
     optimizer: torch.optim.Optimizer,
     state: TrainState,
     best_weights: dict[str, torch.Tensor] | None = None,
+    aux_optimizers: dict[str, torch.optim.Optimizer] | None = None,
 ) -> Path:
-    """Write ``directory/state.safetensors`` atomically."""
+    """Write ``directory/state.safetensors`` atomically.
+
+    ``aux_optimizers`` are a model's own extra optimizers (e.g. a discriminator's), saved
+    under ``optim_<name>.*``.
+    """
     tensors = {f"model.{k}": v for k, v in model.state_dict().items()}
     opt_tensors, opt_meta = _optimizer_to_flat(optimizer)
     tensors.update(opt_tensors)
+    aux_meta = {}
+    for name, opt in (aux_optimizers or {}).items():
+        t, aux_meta[name] = _optimizer_to_flat(opt, f"optim_{name}")
+        tensors.update(t)
     if best_weights is not None:
         tensors.update({f"best.{k}": v for k, v in best_weights.items()})
     tensors["rng.cpu"] = torch.get_rng_state()
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         for i, s in enumerate(torch.cuda.get_rng_state_all()):
             tensors[f"rng.cuda.{i}"] = s
-    meta = {"train_state": json.dumps(asdict(state)), "optimizer": json.dumps(opt_meta)}
+    meta = {
+        "train_state": json.dumps(asdict(state)),
+        "optimizer": json.dumps(opt_meta),
+        "aux_optimizers": json.dumps(aux_meta),
+    }
     path = Path(directory) / CHECKPOINT_FILE
     save_tensors(path, tensors, metadata=meta)
     return path
@@ -97,6 +113,7 @@ def load_checkpoint(
     directory: str | Path,
     model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
+    aux_optimizers: dict[str, torch.optim.Optimizer] | None = None,
 ) -> tuple[TrainState, dict[str, torch.Tensor] | None]:
     """Restore model, optimizer and RNG states; return the counters and any best weights."""
     path = Path(directory) / CHECKPOINT_FILE
@@ -104,11 +121,18 @@ def load_checkpoint(
     try:
         state = TrainState(**json.loads(meta["train_state"]))
         opt_meta = json.loads(meta["optimizer"])
+        aux_meta = json.loads(meta.get("aux_optimizers", "{}"))
+        missing = sorted(set(aux_optimizers or {}) - set(aux_meta))
+        if missing:
+            raise KeyError(f"no state for the optimizer(s) {', '.join(missing)}")
     except (KeyError, TypeError, json.JSONDecodeError) as e:
         raise ModelFileError(f"{path}: missing or bad training state ({e})") from None
     device = next(model.parameters()).device
     load_state(model, {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}, path)
-    _optimizer_from_flat(optimizer, {k: v.to(device) for k, v in tensors.items()}, opt_meta)
+    on_device = {k: v.to(device) for k, v in tensors.items()}
+    _optimizer_from_flat(optimizer, on_device, opt_meta)
+    for name, opt in (aux_optimizers or {}).items():
+        _optimizer_from_flat(opt, on_device, aux_meta[name], f"optim_{name}")
     torch.set_rng_state(tensors["rng.cpu"])
     cuda_states = [tensors[k] for k in sorted(tensors) if k.startswith("rng.cuda.")]
     if cuda_states and torch.cuda.is_available():

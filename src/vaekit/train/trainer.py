@@ -115,8 +115,17 @@ class Trainer:
         if config.free_bits < 0:
             raise ConfigError(f"free_bits must be >= 0, got {config.free_bits}")
         fused = self.device.type in ("cpu", "cuda")
+        # a model may own extra optimizers (name -> (parameters, Adam options)); the main
+        # optimizer takes every other parameter
+        specs = getattr(self.model, "auxiliary_optimizers", dict)()
+        aux_ids = {id(p) for params, _ in specs.values() for p in params}
+        self.main_params = [p for p in self.model.parameters() if id(p) not in aux_ids]
+        self.aux_optimizers = {
+            name: torch.optim.Adam(params, fused=fused, **options)
+            for name, (params, options) in specs.items()
+        }
         self.optimizer = OPTIMIZERS[config.optimizer](
-            self.model.parameters(),
+            self.main_params,
             lr=config.lr,
             betas=tuple(config.adam_betas),
             eps=config.adam_eps,
@@ -144,7 +153,7 @@ class Trainer:
         """Restore the last checkpoint of ``run_dir`` (weights, optimizer, RNG, counters)."""
         assert self.run_dir is not None
         self.state, self.best_weights = load_checkpoint(
-            self.run_dir / CHECKPOINT_DIR, self.model, self.optimizer
+            self.run_dir / CHECKPOINT_DIR, self.model, self.optimizer, self.aux_optimizers
         )
         metrics = self.run_dir / METRICS_FILE
         if metrics.exists():  # drop lines written after the checkpoint
@@ -199,6 +208,7 @@ class Trainer:
             g["lr"] = lr
         model.train()
         sums = torch.zeros(3, device=self.device)  # sum over examples of total, recon, kl
+        extras: dict[str, torch.Tensor] = {}  # sums of the model's extra terms
         first_bad = torch.full((), -1, device=self.device, dtype=torch.long)
         check_now = self.device.type == "cpu"  # checking every step costs nothing on CPU
         task = progress.add_task(
@@ -229,10 +239,16 @@ class Trainer:
                 first_bad = torch.where(bad, torch.full_like(first_bad, st.step + 1), first_bad)
             total.backward()
             if cfg.grad_clip > 0:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip, foreach=True)
+                torch.nn.utils.clip_grad_norm_(self.main_params, cfg.grad_clip, foreach=True)
             self.optimizer.step()
             self.optimizer.zero_grad(set_to_none=True)
+            for name, opt in self.aux_optimizers.items():
+                opt.zero_grad(set_to_none=True)  # drop what the main loss left on them
+                out.aux_losses[name].float().backward()
+                opt.step()
             b = x.shape[0]
+            for key, value in out.extra.items():
+                extras[key] = extras.get(key, 0.0) + value.detach().float() * b
             sums += (
                 torch.stack(
                     [total.detach(), out.reconstruction.detach().float(), out.kl.detach().float()]
@@ -262,6 +278,7 @@ class Trainer:
             "train_recon": train[1],
             "train_kl": train[2],
         }
+        record.update({f"train_{k}": float(v) / max(n_seen, 1) for k, v in extras.items()})
         if self.data.val is not None:
             val = elbo_terms(
                 model, self.data.val, cfg.eval_batch_size, self.device, bundle=self.data
@@ -281,8 +298,9 @@ class Trainer:
         )
         if self.run_dir is not None:
             save_checkpoint(
-                self.run_dir / CHECKPOINT_DIR, model, self.optimizer, st, self.best_weights
-            )
+                self.run_dir / CHECKPOINT_DIR, model, self.optimizer, st, self.best_weights,
+                self.aux_optimizers,
+            )  # fmt: skip
             with (self.run_dir / METRICS_FILE).open("a") as f:
                 f.write(json.dumps(record) + "\n")
         if not self.quiet:

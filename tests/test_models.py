@@ -13,7 +13,7 @@ from vaekit.models import create_model, get_model_class, list_models
 MODELS = [e.name for e in list_models()]
 #: every registered model, plus the posterior and prior parts composed with them
 CASES = [pytest.param(n, {}, id=n) for n in MODELS] + [
-    pytest.param(name, opts, id=f"{name}+{'+'.join(opts.values())}")
+    pytest.param(name, opts, id=f"{name}+{'+'.join(map(str, opts.values()))}")
     for name, opts in [
         ("vae", {"posterior": "planar"}),
         ("vae", {"posterior": "iaf"}),
@@ -21,6 +21,8 @@ CASES = [pytest.param(n, {}, id=n) for n in MODELS] + [
         ("vae", {"prior": "vamp"}),
         ("iwae", {"posterior": "iaf"}),
         ("iwae", {"prior": "vamp"}),
+        ("hvae", {"inference": "ladder"}),
+        ("hvae", {"iw_samples": 3}),
         ("cvae", {"posterior": "planar", "prior": "mog"}),
     ]
 ]

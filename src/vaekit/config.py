@@ -34,11 +34,14 @@ class ModelConfig:
     batchnorm: bool = False
     beta: float | None = None  # None: the model's own default (1 for vae, 4 for beta-vae)
     init_output_bias: bool = True  # decoder bias from the training mean (Burda et al. 2015)
-    iw_samples: int = 5  # importance samples per input (iwae)
+    iw_samples: int | None = None  # importance samples per input (None: iwae 5, hvae 1)
     posterior: str = "gaussian"  # gaussian | planar | iaf
     flow_steps: int = 4  # steps of a flow posterior
     prior: str = "normal"  # normal | mog | vamp
     prior_components: int | None = None  # None: 10 for mog, 500 for vamp
+    top_latent_dim: int = 50  # hvae: size of the top layer z2
+    top_hidden: list[int] = field(default_factory=lambda: [100, 100])  # hvae: z1 <-> z2
+    inference: str = "bottom-up"  # hvae: bottom-up | ladder
     alpha: float = 1.0  # btcvae: weight of the index-code mutual information
     gamma: float | None = None  # None: the model's default (btcvae 1 = DWKL weight, factorvae 10)
 

@@ -25,6 +25,7 @@ _FLAGS = {  # CLI parameter -> config key
     "flow_steps": "model.flow_steps",
     "prior": "model.prior",
     "prior_components": "model.prior_components",
+    "inference": "model.inference",
     "dataset": "data.dataset",
     "data_dir": "data.data_dir",
     "binarize": "data.binarize",
@@ -82,7 +83,7 @@ def train_command(
         None, "--gamma", help="factorvae: TC penalty [10]; btcvae: dimension-wise KL weight [1]."
     ),
     iw_samples: int = typer.Option(
-        None, "--iw-samples", help="Importance samples per input for --model iwae. [default: 5]"
+        None, "--iw-samples", help="Importance samples per input (iwae [5], hvae [1])."
     ),
     posterior: str = typer.Option(
         None, "--posterior", help="gaussian | planar | iaf (flows). [default: gaussian]"
@@ -91,6 +92,9 @@ def train_command(
     prior: str = typer.Option(None, "--prior", help="normal | mog | vamp. [default: normal]"),
     prior_components: int = typer.Option(
         None, "--prior-components", help="Mixture components / pseudo-inputs. [10 | 500]"
+    ),
+    inference: str = typer.Option(
+        None, "--inference", help="hvae: bottom-up | ladder. [default: bottom-up]"
     ),
     kl_schedule: str = typer.Option(None, "--kl-schedule", help="constant | linear | cyclical."),
     warmup_epochs: float = typer.Option(

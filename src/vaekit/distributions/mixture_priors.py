@@ -20,9 +20,14 @@ def mixture_log_prob(
 
     ``means``/``logvars`` are ``(K, D)``, ``log_weights`` ``(K,)`` (normalised).
     """
-    diff = z.unsqueeze(-2) - means  # (..., K, D)
-    comp = -0.5 * (diff.pow(2) * torch.exp(-logvars) + logvars + LOG_2PI).sum(-1)  # (..., K)
-    return torch.logsumexp(comp + log_weights, dim=-1)
+    # sum_d (z_d - m_kd)^2 / v_kd expanded into matrix products: no (..., K, D) tensor
+    prec = torch.exp(-logvars)  # (K, D)
+    shape = z.shape[:-1]
+    zf = z.reshape(-1, z.shape[-1])  # (N, D)
+    quad = zf.pow(2) @ prec.T - 2 * zf @ (means * prec).T  # (N, K)
+    const = (means.pow(2) * prec + logvars + LOG_2PI).sum(-1)  # (K,)
+    comp = -0.5 * (quad + const)  # (N, K)
+    return torch.logsumexp(comp + log_weights, dim=-1).reshape(shape)
 
 
 class MixtureOfGaussians(Prior):

@@ -1,10 +1,11 @@
 """Models: one file per variant, all registered in :mod:`vaekit.models.registry`."""
 
-from vaekit.models import beta_vae, btcvae, cvae, factorvae, iwae, vae  # noqa: F401
+from vaekit.models import beta_vae, btcvae, cvae, factorvae, hvae, iwae, vae  # noqa: F401
 from vaekit.models.beta_vae import BetaVAE
 from vaekit.models.btcvae import BetaTCVAE
 from vaekit.models.cvae import CVAE
 from vaekit.models.factorvae import FactorVAE
+from vaekit.models.hvae import HVAE
 from vaekit.models.iwae import IWAE
 from vaekit.models.registry import (
     ModelEntry,
@@ -21,6 +22,7 @@ __all__ = [
     "BetaVAE",
     "CVAE",
     "FactorVAE",
+    "HVAE",
     "IWAE",
     "ModelEntry",
     "create_model",

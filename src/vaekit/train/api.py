@@ -145,12 +145,12 @@ def validate_config(cfg: Config) -> None:
         ("train.batch_size", t.batch_size),
         ("train.lr", t.lr),
         ("train.eval_batch_size", t.eval_batch_size),
-        ("model.iw_samples", m.iw_samples),
         ("model.flow_steps", m.flow_steps),
         ("model.sigma", m.sigma),
     ]
-    if m.prior_components is not None:
-        positive.append(("model.prior_components", m.prior_components))
+    for key in ("prior_components", "iw_samples"):
+        if getattr(m, key) is not None:
+            positive.append((f"model.{key}", getattr(m, key)))
     non_negative = [
         ("model.beta", m.beta or 0.0),
         ("train.free_bits", t.free_bits),

@@ -48,9 +48,10 @@ def test_forward_backward_finite_and_kl_nonnegative(name, opts, arch):
     assert torch.isfinite(out.total)
     if not opts:  # closed-form KL; a one-sample Monte Carlo KL may dip below 0
         assert (out.kl_per_dim >= 0).all() and out.kl.item() >= 0
-    assert out.kl_per_dim.shape == (3,)
+    assert out.kl_per_dim.shape == (model.latent_dim,)
     assert torch.allclose(out.kl, out.kl_per_dim.sum())
-    grads = [p.grad for p in model.parameters() if p.requires_grad]
+    # (a VQ-VAE's code prior is fitted in a second stage, not by this loss)
+    grads = [p.grad for n, p in model.named_parameters() if not n.startswith("code_prior.")]
     assert all(g is not None and torch.isfinite(g).all() for g in grads)
 
 

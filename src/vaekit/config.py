@@ -42,6 +42,8 @@ class ModelConfig:
     top_latent_dim: int = 50  # hvae: size of the top layer z2
     top_hidden: list[int] = field(default_factory=lambda: [100, 100])  # hvae: z1 <-> z2
     inference: str = "bottom-up"  # hvae: bottom-up | ladder
+    num_codes: int = 128  # vqvae: codebook size K
+    commitment: float = 0.25  # vqvae: commitment cost
     alpha: float = 1.0  # btcvae: weight of the index-code mutual information
     gamma: float | None = None  # None: the model's default (btcvae 1 = DWKL weight, factorvae 10)
 
@@ -87,6 +89,7 @@ class TrainConfig:
     compile: bool = False  # torch.compile the loss
     eval_batch_size: int = 1000
     num_workers: int = 0  # DataLoader workers for memory-mapped data
+    prior_epochs: int = 0  # vqvae: epochs of the code prior after the autoencoder (0: none)
     flush_denormal: bool = True  # on CPU, flush denormal floats to zero (speed; see Trainer)
 
 

@@ -7,7 +7,7 @@ import sys
 import typer
 from typer.exceptions import TyperException
 
-from vaekit.cli import evaluate, models, plot, report, sample, sweep, train
+from vaekit.cli import evaluate, models, plot, report, sample, sweep, train, train_prior
 from vaekit.errors import VaekitError
 
 app = typer.Typer(
@@ -18,6 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("train")(train.train_command)
+app.command("train-prior")(train_prior.train_prior_command)
 app.command("sample")(sample.sample_command)
 app.command("evaluate")(evaluate.evaluate_command)
 app.command(

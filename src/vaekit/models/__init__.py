@@ -1,6 +1,6 @@
 """Models: one file per variant, all registered in :mod:`vaekit.models.registry`."""
 
-from vaekit.models import beta_vae, btcvae, cvae, factorvae, hvae, iwae, vae  # noqa: F401
+from vaekit.models import beta_vae, btcvae, cvae, factorvae, hvae, iwae, vae, vqvae  # noqa: F401
 from vaekit.models.beta_vae import BetaVAE
 from vaekit.models.btcvae import BetaTCVAE
 from vaekit.models.cvae import CVAE
@@ -15,9 +15,11 @@ from vaekit.models.registry import (
     register_model,
 )
 from vaekit.models.vae import VAE
+from vaekit.models.vqvae import VQVAE
 
 __all__ = [
     "VAE",
+    "VQVAE",
     "BetaTCVAE",
     "BetaVAE",
     "CVAE",

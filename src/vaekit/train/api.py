@@ -81,7 +81,14 @@ def train(
     atomic_write_text(out / CONFIG_FILE, cfg.to_yaml())
     # weights are written when training completes; until then the checkpoint holds them
     atomic_write_text(out / MODEL_JSON, json.dumps(model_spec(model), indent=2))
-    Trainer(model, data, cfg.train, out, quiet=quiet, console=console).fit(stop_after_epoch)
+    result = Trainer(model, data, cfg.train, out, quiet=quiet, console=console).fit(
+        stop_after_epoch
+    )
+    if cfg.train.prior_epochs > 0 and result.epochs >= cfg.train.epochs:
+        from vaekit.train.code_prior import train_prior
+
+        train_prior(out, cfg.train.prior_epochs, cfg.train.batch_size, cfg.train.lr,
+                    cfg.train.device, cfg.train.seed, quiet, console)  # fmt: skip
     return out
 
 

@@ -389,3 +389,21 @@ def test_sweep_checks_every_value_before_training(tmp_path):
     assert not (tmp_path / "s").exists()
     with pytest.raises(vaekit.ConfigError, match="unknown option"):
         vaekit.sweep(cfg, "betta", ["1"], tmp_path / "s")
+
+
+@pytest.mark.parametrize("name", ["hvae", "vqvae", "factorvae", "btcvae"])
+def test_report_of_every_model_family(name, mnist_subset, tmp_path):
+    cfg = vaekit.Config()
+    cfg.model.name = name
+    cfg.data.data_dir = str(mnist_subset)
+    cfg.model.hidden = [32]
+    cfg.model.latent_dim = 4
+    cfg.model.channels = [8, 8]
+    cfg.train.epochs = 1
+    cfg.out = str(tmp_path / name)
+    run = vaekit.train(cfg, quiet=True)
+    html = make_report(run).read_text()
+    pngs = _data_uris(html)
+    assert len(pngs) == len(applicable_kinds(PlotRun.open(run))) >= 8
+    for png in (run / "plots").glob("*.png"):
+        assert _pixel_variance(png) > 1e-4, png.name

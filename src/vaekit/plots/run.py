@@ -161,14 +161,21 @@ class PlotRun:
         return self._posterior
 
     def kl_per_dim(self) -> torch.Tensor:
-        """Mean KL(q(z_d|x) || p(z_d)) per latent dimension over the split, ``(D,)``."""
+        """Mean KL(q(z_d|x) || p(z_d)) per latent dimension over the split, ``(D,)``.
+
+        ``q`` is the Gaussian of the posterior means and variances (for a flow posterior, its
+        base distribution's spread around the flowed mean; for the hierarchical VAE, the
+        first layer against N(0, I)): a measure of how much each dimension is used.
+        """
         from vaekit.distributions import DiagonalNormal
 
         means, logvars, _ = self.posterior()
         q = DiagonalNormal(means.to(self.device), logvars.to(self.device))
         with torch.no_grad():
-            z = q.rsample()
-            return self.model.prior.kl_per_dim(q, z).mean(0).float().cpu()
+            prior = getattr(self.model, "prior", None)
+            if prior is None:  # e.g. a VQ-VAE: the model's own per-dimension KL
+                return self.model.kl_per_dim(q).mean(0).float().cpu()
+            return prior.kl_per_dim(q, q.rsample()).mean(0).float().cpu()
 
     def active_units(self) -> tuple[int, list[float]]:
         return active_units(self.posterior()[0])

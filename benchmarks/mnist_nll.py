@@ -40,12 +40,15 @@ MODELS: dict[str, tuple[str, int, dict]] = {
     "iwae-50": ("iwae", 50, {}),
     # the IWAE paper's 2 stochastic layers: 784-200-200-100(z1)-100-100-50(z2)
     "hvae": ("hvae", 1, {"latent_dim": 100, "top_hidden": [100, 100], "top_latent_dim": 50}),
+    "hvae-ladder": ("hvae", 1, {"latent_dim": 100, "top_hidden": [100, 100],
+                                "top_latent_dim": 50, "inference": "ladder"}),
     "vae-iaf": ("vae", 1, {"posterior": "iaf", "flow_steps": 4}),
     "vae-vamp": ("vae", 1, {"prior": "vamp", "prior_components": 500}),
 }
 #: published test NLL (nats): Burda et al. 2015 table 1 (3280 epochs) for vae/iwae/hvae
 #: (2-layer VAE); Tomczak & Welling 2017 table 2 for the VampPrior (1 layer, MLP)
 PUBLISHED = {"vae": "86.76", "iwae-5": "85.54", "iwae-50": "84.78", "hvae": "85.33",
+             "hvae-ladder": "n/a",
              "vae-iaf": "n/a", "vae-vamp": "85.57"}  # fmt: skip
 
 

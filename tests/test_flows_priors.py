@@ -82,6 +82,8 @@ def test_flow_posterior_log_q_is_the_base_density_minus_the_log_dets():
         total = total + ld
     torch.testing.assert_close(z, zk)
     torch.testing.assert_close(log_q, log_q0 - total)
+    with pytest.raises(ConfigError, match="own samples"):
+        q.log_prob(z)
     with pytest.raises(ConfigError, match="unknown flow"):
         FlowGaussianHead(5, 3, "radial", 2)
 

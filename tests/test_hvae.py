@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from conftest import stripes
 from vaekit.data.base import Split
 from vaekit.distributions import DiagonalNormal
+from vaekit.errors import ConfigError
 from vaekit.eval import iw_log_likelihood
 from vaekit.models import create_model
 from vaekit.models.hvae import precision_weighted
@@ -66,3 +68,18 @@ def test_iwae_objective_trains_on_the_bound():
         l5 = torch.stack([model.loss(x).total for _ in range(100)]).mean()
         l1 = torch.stack([elbo_model.loss(x).total for _ in range(100)]).mean()
     assert l5 < l1
+
+
+def test_kl_per_dim_from_the_posterior_matches_the_loss_in_expectation():
+    torch.manual_seed(0)
+    x, _ = stripes(32)
+    model = create_model("hvae", **KW).eval()
+    with torch.no_grad():
+        q = model.encode(x)
+        from_q = torch.stack([model.kl_per_dim(q).sum(1).mean() for _ in range(400)]).mean()
+        from_loss = torch.stack([model.loss(x).kl for _ in range(400)]).mean()
+    assert model.kl_per_dim(q).shape == (32, 4)
+    assert abs(float(from_q - from_loss)) < 0.05 * float(from_loss.abs()) + 0.05
+    ladder = create_model("hvae", inference="ladder", **KW)
+    with pytest.raises(ConfigError, match="needs the inputs"):
+        ladder.kl_per_dim(ladder.encode(x))

@@ -147,7 +147,9 @@ class FlowPosterior:
         return self.rsample_and_log_prob(n)[0]
 
     def log_prob(self, z: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError(
+        """Refused: the density of an arbitrary ``z`` needs the inverse flow (planar flows have
+        none in closed form); :meth:`rsample_and_log_prob` scores the flow's own samples."""
+        raise ConfigError(
             "a flow posterior scores only its own samples: use rsample_and_log_prob"
         )
 

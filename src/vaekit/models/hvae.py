@@ -122,7 +122,20 @@ class HVAE(VAE):
         return q1
 
     def kl_per_dim(self, q: Any) -> torch.Tensor:
-        raise NotImplementedError("hvae's KL needs the inputs: use loss(x).kl_per_dim")
+        """One-sample KL of both layers given ``q = q(z1|x)`` ``(B, D1)``, spread over ``z1``.
+
+        With bottom-up inference ``q(z2|z1)`` needs only ``z1``; with ladder inference
+        ``q(z2|x)`` needs the inputs, so use ``loss(x).kl_per_dim`` there.
+        """
+        if self.inference == "ladder":
+            raise ConfigError("with ladder inference the KL needs the inputs: use loss(x)")
+        z1, log_q1 = q.rsample_and_log_prob()
+        q2 = self.top_posterior(self.up(z1))
+        z2, log_q2 = q2.rsample_and_log_prob()
+        kl = (log_q1 - self.mid_prior(self.down(z2)).log_prob(z1)) + (
+            log_q2 - self.top_prior.log_prob(z2)
+        )  # (B,)
+        return self._spread(kl)
 
     def _spread(self, kl: torch.Tensor) -> torch.Tensor:
         return (kl / self.latent_dim).unsqueeze(-1).expand(*kl.shape, self.latent_dim)

@@ -91,6 +91,7 @@ class TrainConfig:
     num_workers: int = 0  # DataLoader workers for memory-mapped data
     prior_epochs: int = 0  # vqvae: epochs of the code prior after the autoencoder (0: none)
     flush_denormal: bool = True  # on CPU, flush denormal floats to zero (speed; see Trainer)
+    dist_timeout: float = 120.0  # torchrun jobs: seconds a collective may wait for a rank
 
 
 @dataclass

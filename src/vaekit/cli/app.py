@@ -21,9 +21,9 @@ app.command("train")(train.train_command)
 app.command("train-prior")(train_prior.train_prior_command)
 app.command("sample")(sample.sample_command)
 app.command("evaluate")(evaluate.evaluate_command)
-app.command(
-    "sweep", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
-)(sweep.sweep_command)
+app.command("sweep", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
+    sweep.sweep_command
+)
 app.command("plot")(plot.plot_command)
 app.command("report")(report.report_command)
 app.command("models")(models.models_command)

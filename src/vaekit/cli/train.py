@@ -11,6 +11,7 @@ from rich.console import Console
 from vaekit.config import Config
 from vaekit.errors import ConfigError
 from vaekit.train import resume, train
+from vaekit.train.distributed import launch_rank
 
 _FLAGS = {  # CLI parameter -> config key
     "model": "model.name",
@@ -123,7 +124,11 @@ def train_command(
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
-    """Train a VAE and write a run directory (config, weights, checkpoint, metrics)."""
+    """Train a VAE and write a run directory (config, weights, checkpoint, metrics).
+
+    Under torchrun (torchrun --nproc-per-node N -m vaekit train ...) the processes train
+    one model with DistributedDataParallel; --batch-size is the global batch.
+    """
     console = Console(stderr=True)
     flags = {k: v for k, v in locals().items() if k in _FLAGS}
     if resume_dir is not None:
@@ -134,10 +139,12 @@ def train_command(
                 f"(got {', '.join('--' + k.replace('_', '-') for k in others) or '--config/--set'})"
             )
         result = resume(resume_dir, epochs=epochs, device=device, quiet=quiet, console=console)
-        console.print(f"run {resume_dir}: {result.epochs} epochs done")
-        typer.echo(str(resume_dir))
+        if launch_rank() == 0:  # under torchrun, rank 0 speaks for the job
+            console.print(f"run {resume_dir}: {result.epochs} epochs done")
+            typer.echo(str(resume_dir))
         return
     cfg = build_config(config_file, flags, sets or [])
     run_dir = train(cfg, quiet=quiet, console=console)
-    console.print(f"[green]trained[/] {cfg.model.name} on {cfg.data.dataset}: {run_dir}")
-    typer.echo(str(run_dir))
+    if launch_rank() == 0:
+        console.print(f"[green]trained[/] {cfg.model.name} on {cfg.data.dataset}: {run_dir}")
+        typer.echo(str(run_dir))

@@ -2,7 +2,7 @@
 
 from vaekit.data.arrays import load_array_file
 from vaekit.data.base import DataBundle, RawData, Split
-from vaekit.data.batching import iterate_batches
+from vaekit.data.batching import global_batches, iterate_batches, shard_bounds
 from vaekit.data.idx import read_idx, write_idx
 from vaekit.data.mnist import load_mnist
 from vaekit.data.prepare import BINARIZE_MODES, prepare_data
@@ -17,7 +17,9 @@ __all__ = [
     "build_data",
     "resolve_auto",
     "Split",
+    "global_batches",
     "iterate_batches",
+    "shard_bounds",
     "load_array_file",
     "load_mnist",
     "load_raw",

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import torch
-from torch.utils.data import BatchSampler, DataLoader, Dataset, SequentialSampler
+from torch.utils.data import DataLoader, Dataset
 
 from vaekit.data.base import Split
 
@@ -40,6 +40,23 @@ def _collate(batch: Batch) -> Batch:
     return batch
 
 
+def shard_bounds(n: int, rank: int, world: int) -> tuple[int, int]:
+    """Rows ``[start, stop)`` of a batch of ``n`` that process ``rank`` of ``world`` takes.
+
+    Contiguous slices whose sizes differ by at most one (as ``torch.tensor_split``).
+    """
+    base, extra = divmod(n, world)
+    start = rank * base + min(rank, extra)
+    return start, start + base + (1 if rank < extra else 0)
+
+
+def global_batches(n: int, batch_size: int, world: int = 1) -> list[int]:
+    """Sizes of an epoch's global batches; with ``world`` processes a last batch smaller
+    than ``world`` is dropped (some process would get no rows)."""
+    sizes = [min(batch_size, n - i) for i in range(0, n, batch_size)]
+    return [b for b in sizes if b >= world] if world > 1 else sizes
+
+
 def iterate_batches(
     split: Split,
     batch_size: int,
@@ -50,6 +67,7 @@ def iterate_batches(
     mean: torch.Tensor | None = None,
     std: torch.Tensor | None = None,
     num_workers: int = 0,
+    shard: tuple[int, int] | None = None,
 ) -> Iterator[Batch]:
     """Yield ``(x, y)`` batches on ``device``.
 
@@ -61,27 +79,44 @@ def iterate_batches(
         Replace each batch by a Bernoulli draw from its grey levels.
     mean, std
         Standardization applied per batch to memory-mapped data.
+    shard
+        ``(rank, world)`` for data-parallel training: every process draws the same
+        permutation (the same seed) and yields rows :func:`shard_bounds` of each global
+        batch of ``batch_size``; dynamic binarization draws the whole global batch, so a
+        process's rows are exactly those a single process would see.
     """
     n = len(split)
     device = torch.device(device)
+    rank, world = shard if shard is not None else (0, 1)
     if split.in_memory:
         x_all = split.x.to(device)
         y_all = None if split.y is None else split.y.to(device)
         perm = torch.randperm(n, device=device) if shuffle else None
-        for i in range(0, n, batch_size):
-            if perm is None:
-                x = x_all[i : i + batch_size]
-                y = None if y_all is None else y_all[i : i + batch_size]
+        for i, b in zip(
+            range(0, n, batch_size), global_batches(n, batch_size, world), strict=False
+        ):
+            lo, hi = shard_bounds(b, rank, world)
+            if dynamic_binarize and world > 1:
+                lo, hi, keep = 0, b, slice(lo, hi)  # binarize the global batch, then slice
             else:
-                idx = perm[i : i + batch_size]
-                x = x_all.index_select(0, idx)  # (B, *shape)
-                y = None if y_all is None else y_all.index_select(0, idx)
-            yield (torch.bernoulli(x) if dynamic_binarize else x), y
+                keep = slice(None)
+            if perm is None:
+                x = x_all[i + lo : i + hi]  # (B, *shape)
+                y = None if y_all is None else y_all[i + lo : i + hi][keep]
+            else:
+                rows = perm[i + lo : i + hi]
+                x = x_all.index_select(0, rows)
+                y = None if y_all is None else y_all.index_select(0, rows)[keep]
+            yield (torch.bernoulli(x) if dynamic_binarize else x)[keep], y
         return
-    positions = torch.randperm(n).tolist() if shuffle else SequentialSampler(range(n))
+    order = torch.randperm(n).tolist() if shuffle else list(range(n))
+    positions = []
+    for i, b in zip(range(0, n, batch_size), global_batches(n, batch_size, world), strict=False):
+        lo, hi = shard_bounds(b, rank, world)
+        positions.append(order[i + lo : i + hi])
     loader = DataLoader(
         _RowBatches(split),
-        sampler=BatchSampler(positions, batch_size, drop_last=False),
+        sampler=positions,
         batch_size=None,
         collate_fn=_collate,
         num_workers=num_workers,

@@ -149,9 +149,7 @@ class FlowPosterior:
     def log_prob(self, z: torch.Tensor) -> torch.Tensor:
         """Refused: the density of an arbitrary ``z`` needs the inverse flow (planar flows have
         none in closed form); :meth:`rsample_and_log_prob` scores the flow's own samples."""
-        raise ConfigError(
-            "a flow posterior scores only its own samples: use rsample_and_log_prob"
-        )
+        raise ConfigError("a flow posterior scores only its own samples: use rsample_and_log_prob")
 
 
 class FlowGaussianHead(nn.Module):

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from vaekit.distributions.noise import standard_normal
+
 LOG_2PI = math.log(2 * math.pi)
 
 # Log-variance is kept in a range where exp() neither underflows the reparameterised
@@ -35,7 +37,7 @@ class DiagonalNormal:
     def rsample(self, n: int | None = None) -> torch.Tensor:
         """Reparameterised sample: ``(B, D)``, or ``(n, B, D)`` when ``n`` is given."""
         shape = self.mean.shape if n is None else (n, *self.mean.shape)
-        eps = torch.randn(shape, dtype=self.mean.dtype, device=self.mean.device)
+        eps = standard_normal(shape, self.mean.dtype, self.mean.device)
         return self.mean + eps * self.std
 
     def rsample_and_log_prob(self, n: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -44,7 +46,7 @@ class DiagonalNormal:
         With ``n``: ``(n, B, D)`` and ``(n, B)``.
         """
         shape = self.mean.shape if n is None else (n, *self.mean.shape)
-        eps = torch.randn(shape, dtype=self.mean.dtype, device=self.mean.device)
+        eps = standard_normal(shape, self.mean.dtype, self.mean.device)
         z = self.mean + eps * self.std
         log_q = -0.5 * (eps.pow(2) + self.logvar + LOG_2PI).sum(-1)
         return z, log_q

@@ -198,4 +198,3 @@ class HVAE(VAE):
         z2 = self.top_prior.sample(n, self.device)
         z1 = self.mid_prior(self.down(z2)).rsample()
         return self.decode(z1)
-

@@ -160,6 +160,11 @@ class VAE(nn.Module):
         """
         return {}
 
+    def parameters_outside_loss(self) -> list[nn.Parameter]:
+        """Parameters that ``loss`` never reaches (trained by a later stage, if at all);
+        data-parallel training leaves them out of its gradient averaging."""
+        return []
+
     # ----------------------------------------------------------------- configuration
     @property
     def config(self) -> dict[str, Any]:

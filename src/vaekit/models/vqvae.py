@@ -106,6 +106,10 @@ class VQVAE(VAE):
         self.code_prior = PixelCNNPrior(self.num_codes, prior_width, prior_layers)
         self.register_buffer("prior_steps", torch.zeros((), dtype=torch.long))
 
+    def parameters_outside_loss(self) -> list[nn.Parameter]:
+        """The PixelCNN code prior: trained afterwards on the codes (``train-prior``)."""
+        return list(self.code_prior.parameters())
+
     # ----------------------------------------------------------------- codes
     def quantize(self, x: torch.Tensor) -> Quantized:
         """Encode and quantise ``x``: codes ``(B, D, h, w)`` and indices ``(B, h, w)``."""
@@ -129,8 +133,13 @@ class VQVAE(VAE):
 
     def decode_params(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         z_e = z.reshape(z.shape[0], self.code_dim, *self.grid)
-        return self.decoder(self.quantizer.lookup(self.quantizer.nearest(
-            z_e.permute(0, 2, 3, 1).reshape(-1, self.code_dim)).view(z.shape[0], *self.grid)))
+        return self.decoder(
+            self.quantizer.lookup(
+                self.quantizer.nearest(z_e.permute(0, 2, 3, 1).reshape(-1, self.code_dim)).view(
+                    z.shape[0], *self.grid
+                )
+            )
+        )
 
     def loss(
         self,

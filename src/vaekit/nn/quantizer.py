@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+import torch.distributed as dist
 from torch import nn
 
 from vaekit.errors import ConfigError
@@ -105,11 +106,14 @@ class VectorQuantizerEMA(nn.Module):
         self.embed_sum.copy_(flat[pick])
         self.cluster_size.fill_(1.0)
         self.initialized.fill_(True)
+        _from_rank0(self.embed, self.embed_sum)
 
     @torch.no_grad()
     def _update(self, flat: torch.Tensor, onehot: torch.Tensor) -> None:
-        self.cluster_size.mul_(self.decay).add_(onehot.sum(0), alpha=1 - self.decay)
-        self.embed_sum.mul_(self.decay).add_(onehot.T @ flat, alpha=1 - self.decay)
+        counts, sums = onehot.sum(0), onehot.T @ flat  # (K,), (K, D)
+        _sum_over_ranks(counts, sums)  # data-parallel: the statistics of the global batch
+        self.cluster_size.mul_(self.decay).add_(counts, alpha=1 - self.decay)
+        self.embed_sum.mul_(self.decay).add_(sums, alpha=1 - self.decay)
         n = self.cluster_size.sum()
         smoothed = (self.cluster_size + self.eps) / (n + self.num_codes * self.eps) * n
         self.embed.copy_(self.embed_sum / smoothed.unsqueeze(1))
@@ -119,3 +123,22 @@ class VectorQuantizerEMA(nn.Module):
             self.embed[dead] = flat[pick]
             self.embed_sum[dead] = flat[pick]
             self.cluster_size[dead] = 1.0
+            _from_rank0(self.embed, self.embed_sum, self.cluster_size)
+
+
+def _distributed() -> bool:
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+
+def _sum_over_ranks(*tensors: torch.Tensor) -> None:
+    """Under data-parallel training, sum each tensor over the ranks in place."""
+    if _distributed():
+        for t in tensors:
+            dist.all_reduce(t)
+
+
+def _from_rank0(*tensors: torch.Tensor) -> None:
+    """Under data-parallel training, copy rank 0's tensors to every rank."""
+    if _distributed():
+        for t in tensors:
+            dist.broadcast(t, 0)

@@ -16,7 +16,9 @@ from vaekit.io.model_io import MODEL_JSON, model_spec, read_spec
 from vaekit.io.run_dir import CONFIG_FILE, default_run_dir, read_run_config
 from vaekit.io.safe import atomic_write_text
 from vaekit.models import VAE, create_model, get_model_class
-from vaekit.train.trainer import Trainer, TrainResult, flush_denormals, resolve_device
+from vaekit.train import distributed
+from vaekit.train.device import resolve_device
+from vaekit.train.trainer import Trainer, TrainResult, flush_denormals
 
 
 def build_model(cfg: Config, data: DataBundle) -> VAE:
@@ -64,27 +66,50 @@ def train(
     The directory receives ``config.yaml`` (resolved), ``model.json``, ``checkpoint/``,
     ``metrics.jsonl`` and, at the end, ``model.safetensors``. ``stop_after_epoch`` ends
     early as an interruption would (continue with :func:`resume`).
+
+    Launched by ``torchrun`` (``RANK``/``WORLD_SIZE``/``LOCAL_RANK`` set), the processes
+    join one process group and train with DistributedDataParallel: ``train.batch_size``
+    stays the global batch, rank 0 writes the run directory, every rank returns its path.
     """
     validate_config(cfg)
-    if cfg.train.flush_denormal and resolve_device(cfg.train.device).type == "cpu":
+    device = resolve_device(cfg.train.device)
+    if cfg.train.flush_denormal and device.type == "cpu":
         flush_denormals()
+    info, owned = distributed.setup(device, cfg.train.dist_timeout)
+    try:
+        return _train(cfg, info, quiet, console, stop_after_epoch)
+    finally:
+        if owned:
+            distributed.teardown()
+
+
+def _train(
+    cfg: Config,
+    info: distributed.DistInfo,
+    quiet: bool,
+    console: Console | None,
+    stop_after_epoch: int | None,
+) -> Path:
     out = Path(cfg.out) if cfg.out else default_run_dir(cfg)
-    if out.exists() and any(out.iterdir()):
+    if info.is_main and out.exists() and any(out.iterdir()):
         raise ConfigError(
             f"run directory {out} already exists and is not empty; use --resume or another --out"
         )
+    out = Path(distributed.broadcast_text(str(out), info))  # rank 0 names the run
     data = build_data(cfg)
     cfg.out = str(out)
     torch.manual_seed(cfg.train.seed)
     model = build_model(cfg, data)
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / CONFIG_FILE, cfg.to_yaml())
-    # weights are written when training completes; until then the checkpoint holds them
-    atomic_write_text(out / MODEL_JSON, json.dumps(model_spec(model), indent=2))
+    if info.is_main:
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(out / CONFIG_FILE, cfg.to_yaml())
+        # weights are written when training completes; until then the checkpoint holds them
+        atomic_write_text(out / MODEL_JSON, json.dumps(model_spec(model), indent=2))
+    distributed.barrier(info)
     result = Trainer(model, data, cfg.train, out, quiet=quiet, console=console).fit(
         stop_after_epoch
     )
-    if cfg.train.prior_epochs > 0 and result.epochs >= cfg.train.epochs:
+    if cfg.train.prior_epochs > 0 and result.epochs >= cfg.train.epochs and info.is_main:
         from vaekit.train.code_prior import train_prior
 
         train_prior(out, cfg.train.prior_epochs, cfg.train.batch_size, cfg.train.lr,
@@ -110,15 +135,23 @@ def resume(
         cfg.train.epochs = epochs
     if device is not None:
         cfg.train.device = device
-    if cfg.train.flush_denormal and resolve_device(cfg.train.device).type == "cpu":
+    dev = resolve_device(cfg.train.device)
+    if cfg.train.flush_denormal and dev.type == "cpu":
         flush_denormals()
-    data = build_data(cfg)
-    spec = read_spec(run_dir)
-    model = create_model(spec["model"], **spec["config"])
-    trainer = Trainer(model, data, cfg.train, run_dir, quiet=quiet, console=console)
-    trainer.resume()
-    atomic_write_text(run_dir / CONFIG_FILE, cfg.to_yaml())
-    return trainer.fit(stop_after_epoch=stop_after_epoch)
+    info, owned = distributed.setup(dev, cfg.train.dist_timeout)
+    try:
+        data = build_data(cfg)
+        spec = read_spec(run_dir)
+        model = create_model(spec["model"], **spec["config"])
+        trainer = Trainer(model, data, cfg.train, run_dir, quiet=quiet, console=console)
+        trainer.resume()
+        distributed.barrier(info)  # every rank has read the files rank 0 may now rewrite
+        if info.is_main:
+            atomic_write_text(run_dir / CONFIG_FILE, cfg.to_yaml())
+        return trainer.fit(stop_after_epoch=stop_after_epoch)
+    finally:
+        if owned:
+            distributed.teardown()
 
 
 def validate_config(cfg: Config) -> None:

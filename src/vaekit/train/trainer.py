@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,8 @@ import torch
 from rich.console import Console
 
 from vaekit.config import TrainConfig
-from vaekit.data import DataBundle, iterate_batches
+from vaekit.data import DataBundle, global_batches, iterate_batches, shard_bounds
+from vaekit.distributions.noise import batch_shard
 from vaekit.errors import ConfigError, TrainingError
 from vaekit.eval.elbo import elbo_terms
 from vaekit.eval.latent import active_units, posterior_stats
@@ -22,7 +24,9 @@ from vaekit.io.run_dir import METRICS_FILE
 from vaekit.io.safe import atomic_write_text, save_tensors
 from vaekit.models import VAE
 from vaekit.objectives import make_kl_schedule
+from vaekit.train import distributed
 from vaekit.train.checkpoint import TrainState, load_checkpoint, save_checkpoint
+from vaekit.train.device import resolve_device
 from vaekit.train.lr import lr_at
 from vaekit.train.progress import training_progress
 
@@ -46,17 +50,9 @@ def flush_denormals() -> None:
     torch.set_flush_denormal(True)
 
 
-def resolve_device(name: str) -> torch.device:
-    """``auto`` picks CUDA when available; asking for CUDA without one is an error."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        device = torch.device(name)
-    except RuntimeError:
-        raise ConfigError(f"unknown device {name!r}; use auto, cpu, cuda or cuda:N") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("--device cuda was asked for, but no CUDA GPU is available")
-    return device
+def opt_params(opt: torch.optim.Optimizer) -> list[torch.nn.Parameter]:
+    """Every parameter ``opt`` updates."""
+    return [p for group in opt.param_groups for p in group["params"]]
 
 
 @dataclass
@@ -85,6 +81,10 @@ class Trainer:
         Where checkpoints, ``metrics.jsonl`` and final weights go (``None``: keep nothing).
     quiet
         Hide the progress bar and the per-epoch lines.
+
+    Under ``torchrun`` (a process group is running) the model trains with
+    DistributedDataParallel: each global batch of ``batch_size`` is split across the
+    ranks, and only rank 0 prints and writes files.
     """
 
     def __init__(
@@ -97,11 +97,13 @@ class Trainer:
         console: Console | None = None,
     ) -> None:
         self.cfg = config
-        self.device = resolve_device(config.device)
+        self.dist = distributed.current()
+        self.device = distributed.local_device(resolve_device(config.device), self.dist)
         self.model = model.to(self.device)
         self.data = data.to(self.device)  # in-memory splits move to the device once
         self.run_dir = Path(run_dir) if run_dir is not None else None
-        self.quiet = quiet
+        self.writes = self.run_dir is not None and self.dist.is_main
+        self.quiet = quiet or not self.dist.is_main
         self.console = console or Console(stderr=True)
         if config.optimizer not in OPTIMIZERS:
             raise ConfigError(
@@ -144,9 +146,15 @@ class Trainer:
         self.state = TrainState()
         self.best_weights: dict[str, torch.Tensor] | None = None
         self.use_bf16 = config.bf16 and self.device.type == "cuda"
-        if config.bf16 and not self.use_bf16:
+        if config.bf16 and not self.use_bf16 and self.dist.is_main:
             self.console.print("[yellow]bf16 autocast applies on CUDA only; training in float32")
-        self.loss_fn = torch.compile(self.model.loss) if config.compile else self.model.loss
+        loss_fn: Any = self.model.loss
+        if self.dist.enabled:  # DDP averages the main gradients; aux ones are averaged below
+            outside = [p for o in self.aux_optimizers.values() for p in opt_params(o)] + list(
+                self.model.parameters_outside_loss()
+            )
+            loss_fn = distributed.wrap(self.model, self.device, outside)
+        self.loss_fn = torch.compile(loss_fn) if config.compile else loss_fn
 
     # ------------------------------------------------------------------ resume
     def resume(self) -> None:
@@ -156,7 +164,7 @@ class Trainer:
             self.run_dir / CHECKPOINT_DIR, self.model, self.optimizer, self.aux_optimizers
         )
         metrics = self.run_dir / METRICS_FILE
-        if metrics.exists():  # drop lines written after the checkpoint
+        if self.writes and metrics.exists():  # drop lines written after the checkpoint
             lines = [ln for ln in metrics.read_text().splitlines() if ln.strip()]
             keep = [ln for ln in lines if json.loads(ln).get("epoch", 0) <= self.state.epoch]
             atomic_write_text(metrics, "".join(ln + "\n" for ln in keep))
@@ -171,10 +179,16 @@ class Trainer:
         cfg = self.cfg
         progress = training_progress(self.console, disable=self.quiet)
         with progress:
-            history, stopped_early = self._run_epochs(progress, stop_after_epoch)
+            try:
+                history, stopped_early = self._run_epochs(progress, stop_after_epoch)
+            except RuntimeError as e:
+                if self.dist.enabled and distributed.is_collective_failure(e):
+                    raise distributed.collective_error(e, self.dist) from None
+                raise
+        distributed.check_in_sync(self.model, self.dist)
         if cfg.early_stopping > 0 and self.best_weights is not None:
             self.model.load_state_dict(self.best_weights)
-        if self.run_dir is not None and (self.state.epoch >= cfg.epochs or stopped_early):
+        if self.writes and (self.state.epoch >= cfg.epochs or stopped_early):
             save_tensors(self.run_dir / MODEL_WEIGHTS, dict(self.model.state_dict()))
         return TrainResult(
             self.state.epoch, self.state.step, stopped_early, self.state.best_val, history
@@ -184,7 +198,9 @@ class Trainer:
         self, progress: Any, stop_after_epoch: int | None
     ) -> tuple[list[dict[str, Any]], bool]:
         cfg, history, stopped_early = self.cfg, [], False
-        steps_per_epoch = math.ceil(len(self.data.train) / cfg.batch_size)
+        steps_per_epoch = len(
+            global_batches(len(self.data.train), cfg.batch_size, self.dist.world_size)
+        )
         while self.state.epoch < cfg.epochs:
             if self.state.epoch > 0 and self.state.bad_epochs >= cfg.early_stopping > 0:
                 stopped_early = True
@@ -224,11 +240,19 @@ class Trainer:
             mean=self.data.mean,
             std=self.data.std,
             num_workers=cfg.num_workers,
+            shard=(self.dist.rank, self.dist.world_size) if self.dist.enabled else None,
         )
-        for i, (x, y) in enumerate(batches):
+        sizes = global_batches(len(self.data.train), cfg.batch_size, self.dist.world_size)
+        for i, ((x, y), size) in enumerate(zip(batches, sizes, strict=True)):
             factor = self.kl_schedule(epoch + i / steps_per_epoch)
             weight = torch.tensor(factor, device=self.device) if cfg.compile else factor
-            with torch.autocast(self.device.type, torch.bfloat16, enabled=self.use_bf16):
+            # this rank's share of the global batch: the noise follows the global batch, and
+            # the loss is scaled so that DDP's gradient average is the global-batch mean
+            shard, scale = nullcontext(), 1.0
+            if self.dist.enabled:
+                lo, hi = shard_bounds(size, self.dist.rank, self.dist.world_size)
+                shard, scale = batch_shard(lo, hi, size), x.shape[0] * self.dist.world_size / size
+            with shard, torch.autocast(self.device.type, torch.bfloat16, enabled=self.use_bf16):
                 out = self.loss_fn(x, y, kl_weight=weight, free_bits=cfg.free_bits)
             total = out.total.float()
             if check_now:
@@ -237,14 +261,15 @@ class Trainer:
             else:
                 bad = ~torch.isfinite(total) & (first_bad < 0)
                 first_bad = torch.where(bad, torch.full_like(first_bad, st.step + 1), first_bad)
-            total.backward()
+            (total * scale if scale != 1.0 else total).backward()
             if cfg.grad_clip > 0:
                 torch.nn.utils.clip_grad_norm_(self.main_params, cfg.grad_clip, foreach=True)
             self.optimizer.step()
             self.optimizer.zero_grad(set_to_none=True)
             for name, opt in self.aux_optimizers.items():
                 opt.zero_grad(set_to_none=True)  # drop what the main loss left on them
-                out.aux_losses[name].float().backward()
+                (out.aux_losses[name].float() * scale).backward()
+                distributed.average_gradients(opt_params(opt), self.dist)
                 opt.step()
             b = x.shape[0]
             for key, value in out.extra.items():
@@ -268,6 +293,14 @@ class Trainer:
                     metrics=f"loss {avg[0]:.2f}  recon {avg[1]:.2f}  KL {avg[2]:.2f}  "
                     f"{rate:,.0f} samples/s",
                 )
+        if self.dist.enabled:  # sum the ranks' totals: the logged means are global
+            keys = sorted(extras)
+            n_t = torch.tensor([float(n_seen)], device=self.device)
+            packed = torch.cat([sums, torch.stack([extras[k] for k in keys]) if keys else
+                                sums[:0], n_t])  # fmt: skip
+            distributed.all_reduce_sum(packed, self.dist)
+            sums, n_seen = packed[:3], int(round(float(packed[-1])))
+            extras = {k: packed[3 + j] for j, k in enumerate(keys)}
         seconds = time.perf_counter() - t0
         train = (sums / max(n_seen, 1)).tolist()
         st.epoch += 1
@@ -296,7 +329,8 @@ class Trainer:
         record.update(
             beta=model.beta * factor, lr=lr, seconds=seconds, samples_per_s=n_seen / seconds
         )
-        if self.run_dir is not None:
+        if self.writes:
+            assert self.run_dir is not None
             save_checkpoint(
                 self.run_dir / CHECKPOINT_DIR, model, self.optimizer, st, self.best_weights,
                 self.aux_optimizers,
@@ -331,7 +365,8 @@ class Trainer:
                 f"{COLLAPSE_EPOCHS} epochs; the decoder ignores z. Try --kl-schedule linear, "
                 "--free-bits 0.5 or a smaller --beta"
             )
-            self.console.print(f"[yellow]warning: {record['warning']}")
+            if self.dist.is_main:
+                self.console.print(f"[yellow]warning: {record['warning']}")
 
     def _fail(self, value: float, epoch: int, step: int) -> None:
         kind = "NaN" if math.isnan(value) else "infinite"

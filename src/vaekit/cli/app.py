@@ -7,12 +7,23 @@ import sys
 import typer
 from typer.exceptions import TyperException
 
-from vaekit.cli import evaluate, models, plot, report, sample, sweep, train, train_prior
+from vaekit.cli import (
+    anomaly,
+    evaluate,
+    models,
+    plot,
+    report,
+    sample,
+    sweep,
+    train,
+    train_prior,
+)
 from vaekit.errors import VaekitError
 
 app = typer.Typer(
     name="vaekit",
-    help="Variational autoencoders on PyTorch: train, sample, evaluate, plot, report.",
+    help="Variational autoencoders on PyTorch: train, sample, evaluate, plot, report, "
+    "detect anomalies.",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -27,6 +38,7 @@ app.command("sweep", context_settings={"allow_extra_args": True, "ignore_unknown
 app.command("plot")(plot.plot_command)
 app.command("report")(report.report_command)
 app.command("models")(models.models_command)
+app.add_typer(anomaly.app, name="anomaly")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -131,12 +131,31 @@ def _read_csv(path: Path, label_column: str | int | None) -> tuple[np.ndarray, n
     return np.delete(values, label_idx, axis=1), values[:, label_idx]
 
 
+def _read_mat(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
+    """``X`` and ``y`` of a MATLAB v5 file (read as plain arrays; nothing is executed)."""
+    try:
+        from scipy.io import loadmat
+    except ImportError:
+        raise DataError(f"{path}: reading .mat files needs scipy (pip install scipy)") from None
+    try:
+        mat = loadmat(path)
+    except NotImplementedError:
+        raise DataError(f"{path}: MATLAB v7.3 files are not supported; use v5 or .npz") from None
+    keys = [k for k in mat if not k.startswith("__")]
+    xk = next((k for k in X_KEYS if k in keys), None)
+    if xk is None:
+        raise DataError(f"{path}: no array named one of {', '.join(X_KEYS)} (has {keys})")
+    yk = next((k for k in Y_KEYS if k in keys), None)
+    return np.asarray(mat[xk]), None if yk is None else np.asarray(mat[yk])
+
+
 def load_array_file(path: str | Path, label_column: str | int | None = None) -> RawData:
-    """Read ``.npy`` / ``.npz`` / ``.csv`` data.
+    """Read ``.npy`` / ``.npz`` / ``.csv`` / ``.mat`` data.
 
     ``.npz`` files may hold ``x`` (or ``X``, ``data``), ``y`` (or ``labels``) and a test split
     as ``x_test`` / ``y_test``. In a ``.csv``, ``label_column`` (name or index) holds labels.
-    A ``.npy`` array over 2 GiB is memory-mapped and read batch by batch.
+    A ``.npy`` array over 2 GiB is memory-mapped and read batch by batch. A MATLAB ``.mat``
+    file (v5, as the ODDS outlier sets) holds ``X`` and optionally ``y``.
     """
     path = Path(path)
     if not path.is_file():
@@ -165,8 +184,12 @@ def load_array_file(path: str | Path, label_column: str | int | None = None) -> 
                         y_test = z[k]
         elif suffix == ".csv":
             x, y = _read_csv(path, label_column)
+        elif suffix == ".mat":
+            x, y = _read_mat(path)
         else:
-            raise DataError(f"{path}: unsupported file type {suffix!r}; use .npy, .npz or .csv")
+            raise DataError(
+                f"{path}: unsupported file type {suffix!r}; use .npy, .npz, .csv or .mat"
+            )
     except (ValueError, OSError, EOFError) as e:
         if isinstance(e, DataError):
             raise

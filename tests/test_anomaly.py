@@ -1,0 +1,221 @@
+"""The VAE outlier detector: scikit-learn / PyOD conventions, scores, files, CLI, errors."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import roc_auc_score
+from sklearn.utils import estimator_checks
+
+from vaekit.anomaly import VAEDetector
+from vaekit.anomaly.metrics import detection_report, precision_at_n
+from vaekit.cli.app import main
+from vaekit.errors import ConfigError, DataError
+
+ODDS = Path(os.environ.get("VAEKIT_DATA_DIR", "/nonexistent")) / "odds"
+
+
+def blobs(n: int = 300, n_out: int = 15, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Inliers near a fixed 2-D plane in 6-D (correlated features); outliers off the plane."""
+    basis = np.random.default_rng(100).normal(size=(2, 6))
+    rng = np.random.default_rng(seed)
+    inl = rng.normal(size=(n, 2)) @ basis + 0.05 * rng.normal(size=(n, 6))
+    out = rng.normal(size=(n_out, 6)) * 2.0
+    x = np.concatenate([inl, out])
+    y = np.r_[np.zeros(n), np.ones(n_out)].astype(int)
+    return x, y
+
+
+@pytest.fixture(scope="module")
+def fitted() -> tuple[VAEDetector, np.ndarray, np.ndarray]:
+    x, y = blobs()
+    return VAEDetector(contamination=0.05, epochs=60, random_state=1).fit(x), x, y
+
+
+def test_finds_points_off_the_inlier_plane(fitted) -> None:
+    det, x, y = fitted
+    assert det.data_kind_ == "tabular" and det.n_features_in_ == 6
+    for score in ("elbo", "iwae", "recon"):
+        det.score = score
+        assert roc_auc_score(y, det.decision_function(x)) > 0.95, score
+    det.score = "elbo"
+    x2, y2 = blobs(n=200, n_out=10, seed=7)  # fresh rows from the same plane
+    assert roc_auc_score(y2, det.decision_function(x2)) > 0.95
+
+
+def test_threshold_is_the_contamination_quantile_of_training_scores(fitted) -> None:
+    det, x, _ = fitted
+    s = det.decision_scores_
+    assert s.shape == (len(x),)
+    assert det.threshold_ == pytest.approx(np.quantile(s, 0.95))
+    assert np.array_equal(det.labels_, (s > det.threshold_).astype(int))
+    assert abs(det.labels_.mean() - 0.05) <= 1.0 / len(x)
+    pred = det.predict(x)
+    assert set(np.unique(pred)) <= {0, 1}
+    assert np.array_equal(pred, (det.decision_function(x) > det.threshold_).astype(int))
+
+
+def test_scores_are_deterministic_and_iwae_bounds_elbo(fitted) -> None:
+    det, x, _ = fitted
+    a, b = det.decision_function(x), det.decision_function(x)
+    assert np.array_equal(a, b)
+    det.score = "iwae"
+    iw = det.decision_function(x)
+    det.score = "elbo"
+    # the same seeded draws: -log mean exp(log w) <= -mean(log w) row by row (Jensen)
+    assert np.all(iw <= a + 1e-9) and np.mean(a - iw) > 0
+
+
+def test_same_random_state_gives_the_same_detector() -> None:
+    x, _ = blobs(n=120, n_out=5)
+    a = VAEDetector(epochs=5, random_state=3).fit(x).decision_function(x)
+    b = VAEDetector(epochs=5, random_state=3).fit(x).decision_function(x)
+    c = VAEDetector(epochs=5, random_state=4).fit(x).decision_function(x)
+    assert np.array_equal(a, b) and not np.allclose(a, c)
+
+
+def test_predict_proba_follows_the_scores(fitted) -> None:
+    det, x, _ = fitted
+    s = det.decision_function(x)
+    for method in ("linear", "unify"):
+        p = det.predict_proba(x, method=method)
+        assert p.shape == (len(x), 2)
+        assert np.allclose(p.sum(1), 1.0) and p.min() >= 0 and p.max() <= 1
+        order = np.argsort(s)
+        assert np.all(np.diff(p[order, 1]) >= -1e-12)  # monotone in the score
+    with pytest.raises(ConfigError, match="unknown method"):
+        det.predict_proba(x, method="rank")
+
+
+def test_sklearn_conventions() -> None:
+    det = VAEDetector(contamination=0.2, score="recon", epochs=3, hidden=[8])
+    assert det.get_params()["contamination"] == 0.2
+    c = clone(det)
+    assert c.get_params() == det.get_params() and not hasattr(c, "model_")
+    assert c.set_params(score="iwae") is c and c.score == "iwae"
+    x, _ = blobs(n=60, n_out=3)
+    assert det.fit(x) is det
+    assert not hasattr(clone(det), "threshold_")
+    name = "VAEDetector"
+    estimator_checks.check_get_params_invariance(name, VAEDetector(epochs=2))
+    estimator_checks.check_set_params(name, VAEDetector(epochs=2))
+    estimator_checks.check_estimators_overwrite_params(name, VAEDetector(epochs=2))
+    estimator_checks.check_dont_overwrite_parameters(name, VAEDetector(epochs=2))
+    with pytest.raises(NotFittedError):
+        VAEDetector().decision_function(x)
+
+
+def test_save_load_round_trip(fitted, tmp_path: Path) -> None:
+    det, x, _ = fitted
+    det.save(tmp_path / "det")
+    files = sorted(p.name for p in (tmp_path / "det").iterdir())
+    assert files == ["detector.json", "detector.safetensors", "model.json", "model.safetensors"]
+    back = VAEDetector.load(tmp_path / "det")
+    assert back.get_params() == {**det.get_params(), "device": "cpu"}
+    assert back.threshold_ == det.threshold_
+    assert np.array_equal(back.decision_function(x), det.decision_function(x))
+    assert np.array_equal(back.predict(x), det.predict(x))
+
+
+def test_bad_inputs_get_one_clear_error(fitted) -> None:
+    det, x, _ = fitted
+    bad = x.copy()
+    bad[3, 2] = np.nan
+    with pytest.raises(DataError, match="NaN/inf value.*row 3, column 2"):
+        det.decision_function(bad)
+    with pytest.raises(DataError, match="has 5 columns, but the detector was fitted on 6"):
+        det.decision_function(x[:, :5])
+    mixed = x.astype(object)
+    mixed[4, 1] = "abc"
+    with pytest.raises(DataError, match="column 1 is not numeric"):
+        det.decision_function(mixed)
+    with pytest.raises(DataError, match="empty"):
+        det.decision_function(np.empty((0, 6)))
+    with pytest.raises(DataError, match="2-D"):
+        det.decision_function(x[0])
+    with pytest.raises(DataError, match="NaN/inf"):
+        VAEDetector().fit(np.full((10, 3), np.inf))
+    with pytest.raises(ConfigError, match="contamination"):
+        VAEDetector(contamination=0.7).fit(x)
+    with pytest.raises(ConfigError, match="unknown score"):
+        VAEDetector(score="mahalanobis").fit(x)
+
+
+def test_images_in_unit_interval_get_a_bernoulli_model() -> None:
+    rng = np.random.default_rng(0)
+    normal = np.zeros((120, 8, 8))
+    normal[:, 2:6, 3:5] = 1.0  # a bar
+    normal = np.clip(normal + 0.05 * rng.random(normal.shape), 0, 1)
+    odd = rng.random((6, 8, 8))
+    x = np.concatenate([normal, odd])
+    y = np.r_[np.zeros(120), np.ones(6)]
+    det = VAEDetector(epochs=30, latent_dim=2, hidden=[32]).fit(x)
+    assert det.data_kind_ == "image" and det.model_.likelihood.needs_unit_interval
+    assert roc_auc_score(y, det.decision_function(x)) > 0.95
+    with pytest.raises(DataError, match=r"\[0, 1\]"):
+        VAEDetector().fit(x * 255)
+
+
+def test_precision_at_n_and_report() -> None:
+    y = np.array([0, 1, 0, 1, 0])
+    s = np.array([0.1, 0.9, 0.8, 0.7, 0.0])
+    assert precision_at_n(y, s) == 0.5
+    rep = detection_report(y, s)
+    assert rep["roc_auc"] == pytest.approx(roc_auc_score(y, s))
+    with pytest.raises(DataError, match="0 \\(inlier\\) or 1"):
+        detection_report(np.array([0, 2, 1, 0, 0]), s)
+
+
+@pytest.mark.skipif(not (ODDS / "ionosphere.mat").exists(), reason="ODDS data not found")
+def test_ionosphere_with_the_pyod_protocol() -> None:
+    from scipy.io import loadmat
+
+    m = loadmat(ODDS / "ionosphere.mat")
+    x, y = m["X"], m["y"].ravel()
+    idx = np.random.default_rng(0).permutation(len(x))
+    tr, te = idx[: int(0.6 * len(x))], idx[int(0.6 * len(x)) :]
+    det = VAEDetector(random_state=0).fit(x[tr])
+    assert roc_auc_score(y[te], det.decision_function(x[te])) > 0.85  # IForest: about 0.85
+
+
+def test_cli_fit_and_score(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from scipy.io import savemat
+
+    x, y = blobs()
+    train_csv = tmp_path / "train.csv"
+    with train_csv.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow([f"f{i}" for i in range(6)] + ["is_outlier"])
+        w.writerows([[*row, int(lab)] for row, lab in zip(x, y, strict=True)])
+    out = tmp_path / "det"
+    with pytest.raises(SystemExit) as e:
+        main(["anomaly", "fit", str(train_csv), "--out", str(out), "--label-column",
+              "is_outlier", "--epochs", "40", "--contamination", "0.05", "-q"])  # fmt: skip
+    assert e.value.code == 0
+    err = capsys.readouterr().err
+    assert "training ROC-AUC" in err
+    savemat(tmp_path / "test.mat", {"X": x, "y": y.reshape(-1, 1).astype(float)})
+    with pytest.raises(SystemExit) as e:
+        main(["anomaly", "score", str(out), str(tmp_path / "test.mat"), "--out",
+              str(tmp_path / "scores.csv")])  # fmt: skip
+    assert e.value.code == 0
+    err = capsys.readouterr().err
+    auc = float(err.split("ROC-AUC ")[1].split(",")[0])
+    assert auc > 0.95
+    rows = list(csv.reader((tmp_path / "scores.csv").open()))
+    assert rows[0] == ["score", "outlier", "label"] and len(rows) == len(x) + 1
+    scores = np.array([float(r[0]) for r in rows[1:]])
+    assert np.allclose(
+        scores, VAEDetector.load(out).decision_function(x), rtol=1e-5
+    )  # the CLI reads float32
+    np.save(tmp_path / "narrow.npy", x[:, :4])
+    with pytest.raises(SystemExit) as e:
+        main(["anomaly", "score", str(out), str(tmp_path / "narrow.npy")])
+    assert e.value.code == 2
+    assert "has 4 columns, but the detector was fitted on 6" in capsys.readouterr().err

@@ -90,8 +90,8 @@ def main() -> None:
         )
         + f"\n\nDefault `vaekit train` model on MNIST, global batch {args.batch_size}, "
         f"{args.epochs} epochs per run, samples/s averaged over the epochs after the first. "
-        "The same global batch and seed give the same optimisation in every float32 row "
-        "(up to float rounding)."
+        "The same global batch and seed give the same optimisation in every float32 row up to "
+        "float rounding, whose differences grow over training."
     )
     append_results("Data-parallel throughput (DDP under torchrun)", body)
 

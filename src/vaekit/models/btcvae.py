@@ -62,9 +62,7 @@ class BetaTCVAE(VAE):
         kl_weight: float = 1.0,
         free_bits: float = 0.0,
     ) -> LossOutput:
-        q = self.encode(x, y)
-        z, log_q = q.rsample_and_log_prob()  # (B, D), (B,)
-        log_px = self.likelihood.log_prob(self.decode_params(z, y), x)  # (B,)
+        q, z, log_q, log_px = self.one_sample_terms(x, y)
         parts = mws_decomposition(
             z, log_q, q.mean, q.logvar, self.prior.log_prob(z), self.dataset_size
         )

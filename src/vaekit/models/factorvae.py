@@ -74,9 +74,7 @@ class FactorVAE(VAE):
         kl_weight: float = 1.0,
         free_bits: float = 0.0,
     ) -> LossOutput:
-        q = self.encode(x, y)
-        z, log_q = q.rsample_and_log_prob()  # (B, D), (B,)
-        log_px = self.likelihood.log_prob(self.decode_params(z, y), x)  # (B,)
+        q, z, log_q, log_px = self.one_sample_terms(x, y)
         out = elbo_loss(log_px, self.prior.kl_per_dim(q, z, log_q), self.beta * kl_weight,
                         free_bits)  # fmt: skip
         logits = self.discriminator(z)  # (B, 2)

@@ -203,6 +203,16 @@ class VAE(nn.Module):
         """E[x|z]: ``(B, *input_shape)`` (pixel probabilities for Bernoulli)."""
         return self.likelihood.mean(self.decode_params(z, y))
 
+    def one_sample_terms(
+        self, x: torch.Tensor, y: torch.Tensor | None = None
+    ) -> tuple[Any, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One reparameterised draw per example: ``q(z|x)``, ``z`` ``(B, D)``,
+        ``log q(z|x)`` ``(B,)`` and ``log p(x|z)`` ``(B,)`` (the pieces every ELBO uses)."""
+        q = self.encode(x, y)
+        z, log_q = q.rsample_and_log_prob()  # (B, D), (B,)
+        log_px = self.likelihood.log_prob(self.decode_params(z, y), x)  # (B,)
+        return q, z, log_q, log_px
+
     def loss(
         self,
         x: torch.Tensor,
@@ -214,9 +224,7 @@ class VAE(nn.Module):
 
         ``kl_weight`` is the schedule factor; the KL is weighted by ``beta * kl_weight``.
         """
-        q = self.encode(x, y)
-        z, log_q = q.rsample_and_log_prob()  # (B, D), (B,)
-        log_px = self.likelihood.log_prob(self.decode_params(z, y), x)  # (B,)
+        q, z, log_q, log_px = self.one_sample_terms(x, y)
         kl = self.prior.kl_per_dim(q, z, log_q)  # (B, D)
         return elbo_loss(log_px, kl, self.beta * kl_weight, free_bits)
 

@@ -65,8 +65,7 @@ def main() -> None:
         "test loss = reconstruction + KL of the loaded model (vqvae: + the constant "
         "uniform-prior KL, H W log K).\n\n"
         "| model | epochs | minutes | all losses finite | saved, loaded, sampled | last train "
-        "loss | test loss (nats) |\n| --- | --- | --- | --- | --- | --- | --- |\n"
-        + "\n".join(rows)
+        "loss | test loss (nats) |\n| --- | --- | --- | --- | --- | --- | --- |\n" + "\n".join(rows)
     )
     append_results("Model zoo: 3-epoch runs with default flags (benchmarks/zoo_smoke.py)", body)
 

@@ -184,8 +184,13 @@ def test_iwae_from_the_cli(mnist_subset, tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
-    "flags", [["--posterior", "iaf", "--flow-steps", "2"], ["--prior", "mog"], ["--prior", "vamp",
-              "--prior-components", "20"], ["--posterior", "planar"]],  # fmt: skip
+    "flags",
+    [
+        ["--posterior", "iaf", "--flow-steps", "2"],
+        ["--prior", "mog"],
+        ["--prior", "vamp", "--prior-components", "20"],
+        ["--posterior", "planar"],
+    ],  # fmt: skip
 )
 def test_flow_posteriors_and_learned_priors_from_the_cli(flags, mnist_subset, tmp_path, capsys):
     run = tmp_path / "run"

@@ -210,3 +210,18 @@ def test_flow_posteriors_and_learned_priors_from_the_cli(flags, mnist_subset, tm
 def test_unknown_prior_is_one_line(capsys, tmp_path):
     code, _, err = run_cli(["train", "--prior", "gamma", "--out", tmp_path / "r"], capsys)
     assert code == 2 and "bad value for model.prior: 'gamma'" in err and err.count("\n") == 1
+
+
+def test_hvae_without_warmup_gets_advice(mnist_subset, tmp_path, capsys):
+    args = ["train", "--model", "hvae", "--data-dir", mnist_subset, "--epochs", "1", *TRAIN]
+    code, _, err = run_cli([*args, "--out", tmp_path / "constant"], capsys)
+    assert code == 0, err
+    assert "note: hvae with a constant KL weight" in " ".join(err.split())
+    assert "--kl-schedule linear --warmup-epochs N" in " ".join(err.split())
+    warm = ["--kl-schedule", "linear", "--warmup-epochs", "1", "--out", tmp_path / "warm"]
+    code, _, err = run_cli([*args, *warm], capsys)
+    assert code == 0, err
+    assert "note:" not in err
+    code, _, err = run_cli([*args[:2], "vae", *args[3:], "--out", tmp_path / "vae"], capsys)
+    assert code == 0, err
+    assert "note:" not in err

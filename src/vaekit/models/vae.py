@@ -68,6 +68,9 @@ class VAE(nn.Module):
     cond_dim = 0
     #: model-config options (beyond the VAE's) that this variant takes as constructor arguments
     extra_options: tuple[str, ...] = ()
+    #: printed when the model is trained with a constant KL weight, for models that need a
+    #: KL warm-up to keep their latent layers in use (None: no advice)
+    kl_warmup_advice: str | None = None
 
     def __init__(
         self,

@@ -148,6 +148,9 @@ class Trainer:
         self.use_bf16 = config.bf16 and self.device.type == "cuda"
         if config.bf16 and not self.use_bf16 and self.dist.is_main:
             self.console.print("[yellow]bf16 autocast applies on CUDA only; training in float32")
+        advice = self.model.kl_warmup_advice
+        if advice and config.kl_schedule == "constant" and self.dist.is_main:
+            self.console.print(f"[yellow]note: {advice}")
         loss_fn: Any = self.model.loss
         if self.dist.enabled:  # DDP averages the main gradients; aux ones are averaged below
             outside = [p for o in self.aux_optimizers.values() for p in opt_params(o)] + list(

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import gzip
-
 import numpy as np
 import pytest
 import torch
@@ -75,37 +73,6 @@ def test_mnist_reader_validates_lengths_labels_and_shape(tmp_path):
 def test_mnist_missing_files_in_given_dir(tmp_path):
     with pytest.raises(DataError, match="MNIST files missing in"):
         load_mnist(tmp_path, download_ok=False)
-
-
-def test_mnist_offline_download_fails_with_one_line(tmp_path, monkeypatch):
-    from vaekit.data import download as dl
-    from vaekit.data import mnist as mn
-
-    monkeypatch.delenv("VAEKIT_DATA_DIR", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    monkeypatch.setattr(mn, "MIRRORS", ("http://127.0.0.1:9/",))
-
-    def refuse(url, timeout):
-        raise dl.urllib.error.URLError("connection refused")
-
-    monkeypatch.setattr(dl, "_fetch", refuse)
-    with pytest.raises(DataError) as e:
-        load_mnist()
-    assert "could not download train-images-idx3-ubyte.gz (offline?)" in str(e.value)
-    assert "\n" not in str(e.value)
-
-
-def test_download_verifies_checksum(tmp_path, monkeypatch):
-    from vaekit.data import download as dl
-
-    payload = gzip.compress(b"hello")
-    monkeypatch.setattr(dl, "_fetch", lambda url, timeout: payload)
-    good = dl.hashlib.sha256(b"hello").hexdigest()
-    path = dl.download("f.gz", ["http://m1"], good, tmp_path)
-    assert path.read_bytes() == payload
-    with pytest.raises(DataError, match="checksum mismatch"):
-        dl.download("g.gz", ["http://m1"], "0" * 64, tmp_path)
-    assert not (tmp_path / "g.gz").exists()
 
 
 @needs_mnist

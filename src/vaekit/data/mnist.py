@@ -1,4 +1,5 @@
-"""MNIST from the four IDX files: local directory, $VAEKIT_DATA_DIR, cache, or download."""
+"""MNIST from the four IDX files: a local directory, $VAEKIT_DATA_DIR, the cache, the copy
+bundled with vaekit, or (when that copy was removed) a download."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 import torch
 
 from vaekit.data.base import RawData
-from vaekit.data.download import cache_dir, download
+from vaekit.data.download import cache_dir, download, sha256_of_content
 from vaekit.data.idx import read_idx
 from vaekit.errors import DataError
 
@@ -28,6 +29,10 @@ FILES = {
 }
 
 
+#: the copy inside the package (CC BY-SA 3.0, LeCun, Cortes, Burges; see its README.md)
+BUNDLED_DIR = Path(__file__).parent / "bundled" / "mnist"
+
+
 def _find(directory: Path, stem: str) -> Path | None:
     for name in (stem, stem + ".gz"):
         if (directory / name).is_file():
@@ -35,26 +40,31 @@ def _find(directory: Path, stem: str) -> Path | None:
     return None
 
 
+def _complete(directory: Path) -> dict[str, Path] | None:
+    found = {stem: _find(directory, stem) for stem in FILES}
+    return found if all(found.values()) else None  # type: ignore[return-value]
+
+
 def locate_mnist(data_dir: str | Path | None = None, download_ok: bool = True) -> dict[str, Path]:
     """Paths of the four MNIST files.
 
-    Looks in ``data_dir`` (or ``data_dir/mnist``), else ``$VAEKIT_DATA_DIR/mnist``, else the
-    cache directory; missing files are downloaded into the cache when ``download_ok``.
+    Looks in ``data_dir`` (or ``data_dir/mnist``; files missing there are an error), else
+    ``$VAEKIT_DATA_DIR/mnist``, else the cache directory, else the copy bundled with vaekit.
+    Only when none of these holds the files (a stripped install) are they downloaded into
+    the cache, if ``download_ok``.
     """
     if data_dir is not None:
-        candidates = [Path(data_dir), Path(data_dir) / "mnist"]
-    elif os.environ.get("VAEKIT_DATA_DIR"):
-        candidates = [Path(os.environ["VAEKIT_DATA_DIR"]) / "mnist"]
-    else:
-        candidates = []
-    candidates.append(cache_dir() / "mnist")
-    for d in candidates:
-        found = {stem: _find(d, stem) for stem in FILES}
-        if all(found.values()):
-            return found  # type: ignore[return-value]
-    if data_dir is not None:
+        for d in (Path(data_dir), Path(data_dir) / "mnist"):
+            if found := _complete(d):
+                return found
         missing = [s for s in FILES if _find(Path(data_dir), s) is None]
         raise DataError(f"MNIST files missing in {data_dir}: {', '.join(missing)} (raw or .gz)")
+    candidates = [cache_dir() / "mnist", BUNDLED_DIR]
+    if os.environ.get("VAEKIT_DATA_DIR"):
+        candidates.insert(0, Path(os.environ["VAEKIT_DATA_DIR"]) / "mnist")
+    for d in candidates:
+        if found := _complete(d):
+            return found
     if not download_ok:
         raise DataError("MNIST not found locally and downloading is disabled; pass --data-dir")
     dest = cache_dir() / "mnist"
@@ -64,9 +74,21 @@ def locate_mnist(data_dir: str | Path | None = None, download_ok: bool = True) -
     }
 
 
+def _verified(path: Path) -> Path:
+    """``path``, after checking a bundled file against its published sha256."""
+    if path.parent == BUNDLED_DIR:
+        stem = path.name.removesuffix(".gz")
+        if sha256_of_content(path.read_bytes()) != FILES[stem]:
+            raise DataError(
+                f"{path}: the MNIST copy bundled with vaekit is damaged (sha256 mismatch); "
+                "reinstall vaekit or pass --data-dir"
+            )
+    return path
+
+
 def _images_labels(images_path: Path, labels_path: Path) -> tuple[torch.Tensor, torch.Tensor]:
-    images = read_idx(images_path)
-    labels = read_idx(labels_path)
+    images = read_idx(_verified(images_path))
+    labels = read_idx(_verified(labels_path))
     if images.ndim != 3 or images.shape[1:] != (28, 28) or images.dtype != np.uint8:
         raise DataError(f"{images_path}: expected N x 28 x 28 uint8 images, got {images.shape}")
     if labels.ndim != 1 or labels.dtype != np.uint8:

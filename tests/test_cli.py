@@ -96,7 +96,10 @@ def test_cvae_sample_label_and_config_file(mnist_subset, tmp_path, capsys):
         (["train", "--arch", "rnn"], "bad value for model.arch"),
         (["train", "--set", "train.epochs=-1"], "train.epochs"),
         (["train", "--dataset", "nowhere.csv"], "nowhere.csv: file not found"),
-        (["train", "--resume", "x", "--lr", "1"], "with --resume only --epochs and --device"),
+        (
+            ["train", "--resume", "x", "--lr", "1"],
+            "with --resume only --epochs, --device and --threads",
+        ),
         (["evaluate", "not-a-run"], "not-a-run is not a vaekit run directory"),
         (["evaluate", "x", "--iw", "0"], "--iw must be >= 1"),
         (["train", "--model", "iwae", "--iw-samples", "0"], "bad value for model.iw_samples: 0"),

@@ -131,15 +131,15 @@ def test_early_stopping_restores_best_weights(stripes_file, tmp_path, monkeypatc
         return r
 
     best = {}
-    real_save = trainer_mod.save_checkpoint
+    real_snapshot = trainer_mod.checkpoint_tensors
 
-    def spy(directory, model, optimizer, state, best_weights=None, aux=None):
+    def spy(model, optimizer, state, best_weights=None, aux=None):
         if state.epoch == 2:
             best.update({k: v.clone() for k, v in model.state_dict().items()})
-        return real_save(directory, model, optimizer, state, best_weights, aux)
+        return real_snapshot(model, optimizer, state, best_weights, aux)
 
     monkeypatch.setattr(trainer_mod, "elbo_terms", scripted)
-    monkeypatch.setattr(trainer_mod, "save_checkpoint", spy)
+    monkeypatch.setattr(trainer_mod, "checkpoint_tensors", spy)
     run = train(cfg, quiet=True)
     assert len(metrics(run)) == 4  # epochs 3 and 4 did not improve on epoch 2
     w = weights(run)

@@ -6,6 +6,7 @@
 >>> images = model.sample(64)                  # doctest: +SKIP
 """
 
+import vaekit._omp  # noqa: F401, I001 (before torch loads: see the module)
 from vaekit._version import __version__
 from vaekit.config import Config, DataConfig, ModelConfig, TrainConfig
 from vaekit.errors import ConfigError, DataError, ModelFileError, TrainingError, VaekitError

@@ -83,8 +83,10 @@ class TrainConfig:
     free_bits: float = 0.0
     grad_clip: float = 0.0  # max gradient norm; 0 = off
     early_stopping: int = 0  # patience in epochs on validation loss; 0 = off
+    checkpoint_every: int = 1  # epochs between checkpoints (and one on Ctrl-C / SIGTERM)
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda | cuda:N
+    threads: int = 0  # CPU threads; 0: usable cores / this job's processes on the node
     bf16: bool = False  # bf16 autocast (CUDA)
     compile: bool = False  # torch.compile the loss
     eval_batch_size: int = 1000

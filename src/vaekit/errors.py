@@ -25,3 +25,9 @@ class ModelFileError(VaekitError):
 
 class TrainingError(VaekitError, RuntimeError):
     """Training cannot go on (for example the loss became NaN or infinite)."""
+
+
+class TrainingInterrupted(VaekitError):
+    """Training was stopped by Ctrl-C or SIGTERM; the message says what was saved."""
+
+    exit_code = 130

@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
         rv = command.main(args, prog_name="vaekit", standalone_mode=False)
     except VaekitError as e:
         print(f"vaekit: error: {e}", file=sys.stderr)
-        sys.exit(2)
+        sys.exit(getattr(e, "exit_code", 2))
     except TyperException as e:
         message = e.format_message() if hasattr(e, "format_message") else str(e)
         ctx = getattr(e, "ctx", None)

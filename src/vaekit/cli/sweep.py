@@ -22,6 +22,9 @@ def sweep_command(
         ..., "--param", help="Option and values, e.g. beta=1,2,4,10 or kl-schedule=constant,linear."
     ),
     out: Path = typer.Option(Path("sweeps"), "--out", help="Sweep directory (one run per value)."),
+    jobs: int = typer.Option(
+        1, "--jobs", "-j", help="Trainings at once, each with an equal share of the CPU threads."
+    ),
 ) -> None:
     """Train one run per value of a train option and write a comparison table and figure.
 
@@ -37,7 +40,9 @@ def sweep_command(
     cfg = build_config(params.get("config_file"), flags, params.get("sets") or [])
     name, values = parse_param(param)
     console = Console(stderr=True)
-    rows = sweep(cfg, name, values, out, quiet=params.get("quiet", False), console=console)
+    rows = sweep(
+        cfg, name, values, out, quiet=params.get("quiet", False), console=console, jobs=jobs
+    )
     key = next(iter(rows[0]))
     table = Table(title=f"sweep over {key} ({rows[0]['split']} split, nats per example)")
     for col in (key, "epochs", "loss", "reconstruction", "kl", "active_units"):

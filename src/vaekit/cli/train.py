@@ -39,6 +39,7 @@ _FLAGS = {  # CLI parameter -> config key
     "lr": "train.lr",
     "seed": "train.seed",
     "device": "train.device",
+    "threads": "train.threads",
     "bf16": "train.bf16",
     "compile": "train.compile",
     "out": "out",
@@ -111,6 +112,9 @@ def train_command(
     lr: float = typer.Option(None, "--lr", help="Learning rate. [default: 1e-3]"),
     seed: int = typer.Option(None, "--seed", help="Random seed. [default: 0]"),
     device: str = typer.Option(None, "--device", help="auto | cpu | cuda."),
+    threads: int = typer.Option(
+        None, "--threads", help="CPU threads. [default: usable cores / processes on the node]"
+    ),
     val_size: float = typer.Option(None, "--val-size", help="Validation fraction (<1) or count."),
     bf16: bool = typer.Option(None, "--bf16/--no-bf16", help="bf16 autocast on CUDA."),
     compile: bool = typer.Option(None, "--compile/--no-compile", help="torch.compile the loss."),
@@ -132,13 +136,16 @@ def train_command(
     console = Console(stderr=True)
     flags = {k: v for k, v in locals().items() if k in _FLAGS}
     if resume_dir is not None:
-        others = [k for k, v in flags.items() if v is not None and k not in ("epochs", "device")]
+        kept = ("epochs", "device", "threads")
+        others = [k for k, v in flags.items() if v is not None and k not in kept]
         if others or config_file or sets:
             raise ConfigError(
-                "with --resume only --epochs and --device may be given "
+                "with --resume only --epochs, --device and --threads may be given "
                 f"(got {', '.join('--' + k.replace('_', '-') for k in others) or '--config/--set'})"
             )
-        result = resume(resume_dir, epochs=epochs, device=device, quiet=quiet, console=console)
+        result = resume(
+            resume_dir, epochs=epochs, device=device, quiet=quiet, console=console, threads=threads
+        )
         if launch_rank() == 0:  # under torchrun, rank 0 speaks for the job
             console.print(f"run {resume_dir}: {result.epochs} epochs done")
             typer.echo(str(resume_dir))

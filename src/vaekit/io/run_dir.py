@@ -23,12 +23,64 @@ def default_run_dir(cfg: Config, root: str | Path = "runs") -> Path:
     return Path(root) / f"{cfg.model.name}-{stem}-{datetime.now():%Y%m%d-%H%M%S}"
 
 
+#: what a run writes before its first checkpoint (plus temporary ``.*.tmp`` files)
+_EARLY_FILES = {CONFIG_FILE, "model.json", METRICS_FILE, "checkpoint"}
+
+
+def never_checkpointed(run_dir: str | Path) -> bool:
+    """Whether ``run_dir`` holds only what a run writes before its first checkpoint.
+
+    Such a directory (a run stopped in its first epoch) can be started over without
+    losing anything.
+    """
+    run_dir = Path(run_dir)
+    if (run_dir / "checkpoint" / "state.safetensors").exists():
+        return False
+    for entry in run_dir.iterdir():
+        if entry.name.startswith(".") and entry.name.endswith(".tmp"):
+            continue
+        if entry.name not in _EARLY_FILES:
+            return False
+        if entry.is_dir() and any(not c.name.startswith(".") for c in entry.iterdir()):
+            return False
+    return True
+
+
+def clear_run(run_dir: str | Path) -> None:
+    """Remove what a run wrote before its first checkpoint (see :func:`never_checkpointed`)."""
+    run_dir = Path(run_dir)
+    for entry in run_dir.iterdir():
+        if entry.is_dir():
+            for child in entry.iterdir():
+                child.unlink()
+            entry.rmdir()
+        else:
+            entry.unlink()
+
+
 def read_run_config(run_dir: str | Path) -> Config:
-    """The resolved configuration saved in ``run_dir/config.yaml``."""
-    path = Path(run_dir) / CONFIG_FILE
+    """The resolved configuration saved in ``run_dir/config.yaml``.
+
+    Raises
+    ------
+    ConfigError
+        One line naming the file: missing (with what to do), not YAML, an unknown option
+        or a value of the wrong type.
+    """
+    run_dir = Path(run_dir)
+    path = run_dir / CONFIG_FILE
     if not path.is_file():
+        if run_dir.is_dir() and never_checkpointed(run_dir):
+            raise ConfigError(
+                f"{run_dir} has no {CONFIG_FILE}: the run was stopped before it started; "
+                f"run the original 'vaekit train ... --out {run_dir}' command again"
+            )
         raise ConfigError(f"{run_dir} is not a vaekit run directory (no {CONFIG_FILE})")
-    return Config.from_yaml(path)
+    try:
+        return Config.from_yaml(path)
+    except ConfigError as e:
+        message = str(e)
+        raise ConfigError(message if str(path) in message else f"{path}: {message}") from None
 
 
 def read_metrics(run_dir: str | Path) -> list[dict[str, Any]]:

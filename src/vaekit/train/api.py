@@ -13,12 +13,21 @@ from vaekit.config import Config
 from vaekit.data import DataBundle, build_data
 from vaekit.errors import ConfigError, DataError
 from vaekit.io.model_io import MODEL_JSON, model_spec, read_spec
-from vaekit.io.run_dir import CONFIG_FILE, default_run_dir, read_run_config
+from vaekit.io.run_dir import (
+    CONFIG_FILE,
+    clear_run,
+    default_run_dir,
+    never_checkpointed,
+    read_metrics,
+    read_run_config,
+)
 from vaekit.io.safe import atomic_write_text
 from vaekit.models import VAE, create_model, get_model_class
 from vaekit.train import distributed
+from vaekit.train.checkpoint import has_checkpoint
 from vaekit.train.device import resolve_device
-from vaekit.train.trainer import Trainer, TrainResult, flush_denormals
+from vaekit.train.threads import set_threads
+from vaekit.train.trainer import CHECKPOINT_DIR, Trainer, TrainResult, flush_denormals
 
 
 def build_model(cfg: Config, data: DataBundle) -> VAE:
@@ -73,6 +82,7 @@ def train(
     """
     validate_config(cfg)
     device = resolve_device(cfg.train.device)
+    set_threads(cfg.train.threads, console)
     if cfg.train.flush_denormal and device.type == "cpu":
         flush_denormals()
     info, owned = distributed.setup(device, cfg.train.dist_timeout)
@@ -91,17 +101,14 @@ def _train(
     stop_after_epoch: int | None,
 ) -> Path:
     out = Path(cfg.out) if cfg.out else default_run_dir(cfg)
-    if info.is_main and out.exists() and any(out.iterdir()):
-        raise ConfigError(
-            f"run directory {out} already exists and is not empty; use --resume or another --out"
-        )
+    if info.is_main:
+        _prepare_out(out, console)
     out = Path(distributed.broadcast_text(str(out), info))  # rank 0 names the run
     data = build_data(cfg)
     cfg.out = str(out)
     torch.manual_seed(cfg.train.seed)
     model = build_model(cfg, data)
     if info.is_main:
-        out.mkdir(parents=True, exist_ok=True)
         atomic_write_text(out / CONFIG_FILE, cfg.to_yaml())
         # weights are written when training completes; until then the checkpoint holds them
         atomic_write_text(out / MODEL_JSON, json.dumps(model_spec(model), indent=2))
@@ -117,6 +124,28 @@ def _train(
     return out
 
 
+def _prepare_out(out: Path, console: Console | None) -> None:
+    """Create the run directory; a directory left by a run stopped before its first
+    checkpoint is started over, any other non-empty one is refused."""
+    if out.is_dir() and any(out.iterdir()):
+        if not never_checkpointed(out):
+            raise ConfigError(
+                f"run directory {out} already exists and is not empty; "
+                "use --resume or another --out"
+            )
+        clear_run(out)
+        (console or Console(stderr=True)).print(
+            f"{out} held a run stopped before its first checkpoint; starting it over"
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write-test.tmp"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise ConfigError(f"cannot write the run directory {out}: {e.strerror or e}") from None
+
+
 def resume(
     run_dir: str | Path,
     epochs: int | None = None,
@@ -124,8 +153,12 @@ def resume(
     quiet: bool = False,
     console: Console | None = None,
     stop_after_epoch: int | None = None,
+    threads: int | None = None,
 ) -> TrainResult:
     """Continue a run from its checkpoint, to ``epochs`` in total when given.
+
+    ``device`` and ``threads`` replace the run's settings (they do not change the results).
+    A run stopped before its first checkpoint starts over from the beginning.
 
     On CPU the result is bit-identical to a run that was never interrupted.
     """
@@ -135,7 +168,15 @@ def resume(
         cfg.train.epochs = epochs
     if device is not None:
         cfg.train.device = device
+    if threads is not None:
+        cfg.train.threads = threads
+    if not has_checkpoint(run_dir / CHECKPOINT_DIR):  # stopped in its first epoch
+        cfg.out = str(run_dir)
+        records = read_metrics(train(cfg, quiet, console, stop_after_epoch))
+        last = records[-1] if records else {}
+        return TrainResult(last.get("epoch", 0), last.get("step", 0), False, None, records)
     dev = resolve_device(cfg.train.device)
+    set_threads(cfg.train.threads, console)
     if cfg.train.flush_denormal and dev.type == "cpu":
         flush_denormals()
     info, owned = distributed.setup(dev, cfg.train.dist_timeout)
@@ -185,6 +226,7 @@ def validate_config(cfg: Config) -> None:
         ("train.batch_size", t.batch_size),
         ("train.lr", t.lr),
         ("train.eval_batch_size", t.eval_batch_size),
+        ("train.checkpoint_every", t.checkpoint_every),
         ("model.flow_steps", m.flow_steps),
         ("model.sigma", m.sigma),
     ]
@@ -200,6 +242,7 @@ def validate_config(cfg: Config) -> None:
         ("data.val_size", d.val_size),
         ("train.weight_decay", t.weight_decay),
         ("train.num_workers", t.num_workers),
+        ("train.threads", t.threads),
     ]
     for key, value in positive:
         if not value > 0:

@@ -73,18 +73,17 @@ def _optimizer_from_flat(
     opt.load_state_dict({"state": state, "param_groups": groups})
 
 
-def save_checkpoint(
-    directory: str | Path,
+def checkpoint_tensors(
     model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
     state: TrainState,
     best_weights: dict[str, torch.Tensor] | None = None,
     aux_optimizers: dict[str, torch.optim.Optimizer] | None = None,
-) -> Path:
-    """Write ``directory/state.safetensors`` atomically.
+) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """A snapshot of the training state: CPU copies of every tensor, and the metadata.
 
-    ``aux_optimizers`` are a model's own extra optimizers (e.g. a discriminator's), saved
-    under ``optim_<name>.*``.
+    The copies do not change when training goes on, so a snapshot taken at the end of an
+    epoch can be written later (by :func:`write_checkpoint`).
     """
     tensors = {f"model.{k}": v for k, v in model.state_dict().items()}
     opt_tensors, opt_meta = _optimizer_to_flat(optimizer)
@@ -99,14 +98,58 @@ def save_checkpoint(
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         for i, s in enumerate(torch.cuda.get_rng_state_all()):
             tensors[f"rng.cuda.{i}"] = s
+    tensors = {k: v.detach().to("cpu", copy=True).contiguous() for k, v in tensors.items()}
     meta = {
         "train_state": json.dumps(asdict(state)),
         "optimizer": json.dumps(opt_meta),
         "aux_optimizers": json.dumps(aux_meta),
     }
+    return tensors, meta
+
+
+def write_checkpoint(
+    directory: str | Path, snapshot: tuple[dict[str, torch.Tensor], dict[str, str]]
+) -> Path:
+    """Write a :func:`checkpoint_tensors` snapshot to ``directory/state.safetensors``
+    atomically (a temporary file renamed into place: a kill leaves the previous one)."""
     path = Path(directory) / CHECKPOINT_FILE
+    tensors, meta = snapshot
     save_tensors(path, tensors, metadata=meta)
     return path
+
+
+def has_checkpoint(directory: str | Path) -> bool:
+    """Whether ``directory`` holds a checkpoint file."""
+    return (Path(directory) / CHECKPOINT_FILE).is_file()
+
+
+def save_checkpoint(
+    directory: str | Path,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    state: TrainState,
+    best_weights: dict[str, torch.Tensor] | None = None,
+    aux_optimizers: dict[str, torch.optim.Optimizer] | None = None,
+) -> Path:
+    """Write ``directory/state.safetensors`` atomically.
+
+    ``aux_optimizers`` are a model's own extra optimizers (e.g. a discriminator's), saved
+    under ``optim_<name>.*``.
+    """
+    snapshot = checkpoint_tensors(model, optimizer, state, best_weights, aux_optimizers)
+    return write_checkpoint(directory, snapshot)
+
+
+def _check_optimizer_shapes(*optimizers: torch.optim.Optimizer) -> None:
+    """Each restored moment tensor has its parameter's shape (else a later step fails)."""
+    for opt in optimizers:
+        for group in opt.param_groups:
+            for p in group["params"]:
+                for key, v in opt.state.get(p, {}).items():
+                    if isinstance(v, torch.Tensor) and v.dim() > 0 and v.shape != p.shape:
+                        raise ValueError(
+                            f"state {key!r} has shape {tuple(v.shape)}, parameter {tuple(p.shape)}"
+                        )
 
 
 def load_checkpoint(
@@ -129,11 +172,18 @@ def load_checkpoint(
         raise ModelFileError(f"{path}: missing or bad training state ({e})") from None
     device = next(model.parameters()).device
     load_state(model, {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}, path)
+    if "rng.cpu" not in tensors:
+        raise ModelFileError(f"{path}: missing tensor rng.cpu (the random state)")
     on_device = {k: v.to(device) for k, v in tensors.items()}
-    _optimizer_from_flat(optimizer, on_device, opt_meta)
-    for name, opt in (aux_optimizers or {}).items():
-        _optimizer_from_flat(opt, on_device, aux_meta[name], f"optim_{name}")
-    torch.set_rng_state(tensors["rng.cpu"])
+    try:
+        _optimizer_from_flat(optimizer, on_device, opt_meta)
+        for name, opt in (aux_optimizers or {}).items():
+            _optimizer_from_flat(opt, on_device, aux_meta[name], f"optim_{name}")
+        _check_optimizer_shapes(optimizer, *(aux_optimizers or {}).values())
+        torch.set_rng_state(tensors["rng.cpu"])
+    except (KeyError, ValueError, TypeError, RuntimeError, IndexError) as e:
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise ModelFileError(f"{path}: optimizer or random state does not fit ({first})") from None
     cuda_states = [tensors[k] for k in sorted(tensors) if k.startswith("rng.cuda.")]
     if cuda_states and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(cuda_states[: torch.cuda.device_count()])

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
 from vaekit.config import Config
-from vaekit.errors import ConfigError, DataError
+from vaekit.errors import ConfigError, DataError, TrainingError
 from vaekit.eval.evaluate import evaluate_run
 from vaekit.io.run_dir import read_metrics
 from vaekit.io.safe import atomic_write_text
 from vaekit.train.api import train, validate_config
+from vaekit.train.threads import usable_cores
 from vaekit.train.trainer import resolve_device
 from vaekit.viz.bars import draw_sweep
 
@@ -55,6 +60,7 @@ def sweep(
     out: str | Path,
     quiet: bool = True,
     console: Console | None = None,
+    jobs: int = 1,
 ) -> list[dict[str, Any]]:
     """Train one run per value of ``param`` and compare them on the test (else val) split.
 
@@ -69,6 +75,10 @@ def sweep(
     out
         The sweep directory: each run goes to ``out/<param>=<value>``; the comparison to
         ``sweep.json``, ``sweep.md`` and ``sweep.png``.
+    jobs
+        Trainings run at once, each in its own process with an equal share of the CPU
+        threads (``train.threads``, else the usable cores, divided by ``jobs``). On a
+        CUDA device they share the GPU.
 
     Returns
     -------
@@ -94,10 +104,17 @@ def sweep(
         if Path(run_cfg.out).exists():
             raise ConfigError(f"{run_cfg.out} already exists; give the sweep another --out")
         configs.append((value, run_cfg))  # every value is checked before any training
+    if jobs < 1:
+        raise ConfigError(f"--jobs must be >= 1, got {jobs}")
+    if jobs > 1:
+        runs = train_in_processes([c for _, c in configs], jobs, console)
+    else:
+        runs = []
+        for i, (value, run_cfg) in enumerate(configs, 1):
+            console.print(f"sweep {name} {i}/{len(configs)}: {name}={value} -> {run_cfg.out}")
+            runs.append(train(run_cfg, quiet=quiet, console=console))
     rows = []
-    for i, (value, run_cfg) in enumerate(configs, 1):
-        console.print(f"sweep {name} {i}/{len(configs)}: {name}={value} -> {run_cfg.out}")
-        run = train(run_cfg, quiet=quiet, console=console)
+    for (_, run_cfg), run in zip(configs, runs, strict=True):
         device = resolve_device(run_cfg.train.device)
         split = "test"
         try:
@@ -115,6 +132,38 @@ def sweep(
         })  # fmt: skip
     write_sweep(rows, name, out)
     return rows
+
+
+def train_in_processes(configs: Sequence[Config], jobs: int, console: Console) -> list[Path]:
+    """Train each configuration in a ``vaekit train`` process, ``jobs`` at a time.
+
+    Each process gets ``max(1, threads // jobs)`` CPU threads, ``threads`` being the
+    configured count or the usable cores. A failed run raises one line naming it.
+    """
+    share = max(1, (configs[0].train.threads or usable_cores()) // jobs)
+    total = len(configs)
+
+    def run_one(item: tuple[int, Config]) -> Path:
+        i, cfg = item
+        run_cfg = Config.from_dict(cfg.to_dict())
+        run_cfg.train.threads = share
+        with tempfile.TemporaryDirectory(prefix="vaekit-sweep-") as tmp:
+            path = Path(tmp) / "config.yaml"
+            path.write_text(run_cfg.to_yaml())
+            console.print(f"sweep {i}/{total} started ({share} threads): {cfg.out}")
+            proc = subprocess.run(
+                [sys.executable, "-m", "vaekit", "train", "--config", str(path), "-q"],
+                capture_output=True, text=True,
+            )  # fmt: skip
+        if proc.returncode != 0:
+            lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+            why = lines[-1] if lines else f"exit status {proc.returncode}"
+            raise TrainingError(f"sweep run {cfg.out} failed: {why}")
+        console.print(f"sweep {i}/{total} done: {cfg.out}")
+        return Path(str(cfg.out))
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(run_one, enumerate(configs, 1)))
 
 
 def write_sweep(rows: list[dict[str, Any]], name: str, out: Path) -> None:

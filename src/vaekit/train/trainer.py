@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import signal
+import threading
 import time
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +19,7 @@ from rich.console import Console
 from vaekit.config import TrainConfig
 from vaekit.data import DataBundle, global_batches, iterate_batches, shard_bounds
 from vaekit.distributions.noise import batch_shard
-from vaekit.errors import ConfigError, TrainingError
+from vaekit.errors import ConfigError, TrainingError, TrainingInterrupted
 from vaekit.eval.elbo import elbo_terms
 from vaekit.eval.latent import active_units, posterior_stats
 from vaekit.io.model_io import MODEL_WEIGHTS
@@ -25,7 +28,13 @@ from vaekit.io.safe import atomic_write_text, save_tensors
 from vaekit.models import VAE
 from vaekit.objectives import make_kl_schedule
 from vaekit.train import distributed
-from vaekit.train.checkpoint import TrainState, load_checkpoint, save_checkpoint
+from vaekit.train.checkpoint import (
+    TrainState,
+    checkpoint_tensors,
+    has_checkpoint,
+    load_checkpoint,
+    write_checkpoint,
+)
 from vaekit.train.device import resolve_device
 from vaekit.train.lr import lr_at
 from vaekit.train.progress import training_progress
@@ -48,6 +57,36 @@ def flush_denormals() -> None:
     (and :func:`vaekit.train`) set it first thing.
     """
     torch.set_flush_denormal(True)
+
+
+@contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGTERM interrupts like Ctrl-C (SIGINT) while training, in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _json_lines(path: Path) -> list[dict[str, Any]]:
+    """The records of a ``metrics.jsonl``; a line cut short by a kill is dropped."""
+    records = []
+    for line in path.read_text().splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict) and isinstance(record.get("epoch"), int):
+            records.append(record)
+    return records
 
 
 def opt_params(opt: torch.optim.Optimizer) -> list[torch.nn.Parameter]:
@@ -143,8 +182,12 @@ class Trainer:
         )
         if config.flush_denormal and self.device.type == "cpu":
             flush_denormals()
+        if config.checkpoint_every < 1:
+            raise ConfigError(f"checkpoint_every must be >= 1, got {config.checkpoint_every}")
         self.state = TrainState()
         self.best_weights: dict[str, torch.Tensor] | None = None
+        # the last epoch's state, not yet on disk (checkpoint_every > 1)
+        self._unsaved: tuple[dict[str, torch.Tensor], dict[str, str]] | None = None
         self.use_bf16 = config.bf16 and self.device.type == "cuda"
         if config.bf16 and not self.use_bf16 and self.dist.is_main:
             self.console.print("[yellow]bf16 autocast applies on CUDA only; training in float32")
@@ -163,14 +206,18 @@ class Trainer:
     def resume(self) -> None:
         """Restore the last checkpoint of ``run_dir`` (weights, optimizer, RNG, counters)."""
         assert self.run_dir is not None
-        self.state, self.best_weights = load_checkpoint(
-            self.run_dir / CHECKPOINT_DIR, self.model, self.optimizer, self.aux_optimizers
-        )
+        if self.writes:  # temporary files of writes that a kill cut short
+            for d in (self.run_dir, self.run_dir / CHECKPOINT_DIR):
+                for leftover in d.glob(".*.tmp"):
+                    leftover.unlink(missing_ok=True)
+        if has_checkpoint(self.run_dir / CHECKPOINT_DIR):
+            self.state, self.best_weights = load_checkpoint(
+                self.run_dir / CHECKPOINT_DIR, self.model, self.optimizer, self.aux_optimizers
+            )
         metrics = self.run_dir / METRICS_FILE
         if self.writes and metrics.exists():  # drop lines written after the checkpoint
-            lines = [ln for ln in metrics.read_text().splitlines() if ln.strip()]
-            keep = [ln for ln in lines if json.loads(ln).get("epoch", 0) <= self.state.epoch]
-            atomic_write_text(metrics, "".join(ln + "\n" for ln in keep))
+            keep = [ln for ln in _json_lines(metrics) if ln["epoch"] <= self.state.epoch]
+            atomic_write_text(metrics, "".join(json.dumps(r) + "\n" for r in keep))
 
     # ------------------------------------------------------------------ training
     def fit(self, stop_after_epoch: int | None = None) -> TrainResult:
@@ -181,13 +228,17 @@ class Trainer:
         """
         cfg = self.cfg
         progress = training_progress(self.console, disable=self.quiet)
-        with progress:
+        with progress, _signals_interrupt():
             try:
                 history, stopped_early = self._run_epochs(progress, stop_after_epoch)
+            except KeyboardInterrupt:
+                self._save_on_interrupt()
+                raise self._interrupted() from None
             except RuntimeError as e:
                 if self.dist.enabled and distributed.is_collective_failure(e):
                     raise distributed.collective_error(e, self.dist) from None
                 raise
+            self._save_on_interrupt()  # stop_after_epoch: the last epoch reaches the disk
         distributed.check_in_sync(self.model, self.dist)
         if cfg.early_stopping > 0 and self.best_weights is not None:
             self.model.load_state_dict(self.best_weights)
@@ -334,12 +385,17 @@ class Trainer:
         )
         if self.writes:
             assert self.run_dir is not None
-            save_checkpoint(
-                self.run_dir / CHECKPOINT_DIR, model, self.optimizer, st, self.best_weights,
-                self.aux_optimizers,
-            )  # fmt: skip
-            with (self.run_dir / METRICS_FILE).open("a") as f:
-                f.write(json.dumps(record) + "\n")
+            # metrics first, then the checkpoint: a kill in between leaves a line that
+            # resume drops (its epoch is after the checkpoint's) and trains again
+            metrics = self.run_dir / METRICS_FILE
+            old = metrics.read_text() if metrics.exists() else ""
+            atomic_write_text(metrics, old + json.dumps(record) + "\n")
+            self._unsaved = checkpoint_tensors(
+                model, self.optimizer, st, self.best_weights, self.aux_optimizers
+            )
+            if st.epoch % cfg.checkpoint_every == 0 or st.epoch >= cfg.epochs:
+                write_checkpoint(self.run_dir / CHECKPOINT_DIR, self._unsaved)
+                self._unsaved = None
         if not self.quiet:
             val_txt = f"  val {record['val_loss']:.2f}" if "val_loss" in record else ""
             progress.console.print(
@@ -348,6 +404,26 @@ class Trainer:
             )
         progress.remove_task(task)
         return record
+
+    def _save_on_interrupt(self) -> None:
+        """Write the last completed epoch's state if it is not on disk yet."""
+        if self.writes and self._unsaved is not None:
+            assert self.run_dir is not None
+            write_checkpoint(self.run_dir / CHECKPOINT_DIR, self._unsaved)
+            self._unsaved = None
+
+    def _interrupted(self) -> TrainingInterrupted:
+        where = f" {self.run_dir}" if self.run_dir is not None else ""
+        if self.run_dir is None:
+            saved = "nothing was saved (no run directory)"
+        elif self.state.epoch > 0:
+            saved = f"saved the state after epoch {self.state.epoch} of {self.cfg.epochs}"
+        else:
+            saved = "no epoch had completed, nothing to keep"
+        return TrainingInterrupted(
+            f"interrupted in epoch {self.state.epoch + 1}: {saved}; "
+            f"continue with: vaekit train --resume{where}"
+        )
 
     def _check_collapse(self, record: dict[str, Any]) -> None:
         """Count active units; warn once when the posterior has collapsed for 3 epochs."""

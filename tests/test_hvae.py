@@ -83,3 +83,50 @@ def test_kl_per_dim_from_the_posterior_matches_the_loss_in_expectation():
     ladder = create_model("hvae", inference="ladder", **KW)
     with pytest.raises(ConfigError, match="needs the inputs"):
         ladder.kl_per_dim(ladder.encode(x))
+
+
+@pytest.mark.parametrize("inference", ["bottom-up", "ladder"])
+def test_active_units_per_layer_see_a_dead_top_layer(inference):
+    from vaekit.eval.latent import layer_active_units
+
+    x, y = stripes(300)
+    model = create_model("hvae", input_shape=(1, 8, 8), hidden=[32], latent_dim=6,
+                         top_latent_dim=4, top_hidden=[16], inference=inference)  # fmt: skip
+    split = Split(x, y)
+    alive = layer_active_units(model, split, batch_size=64)
+    assert set(alive) == {"z1", "z2"} and 0 <= alive["z2"] <= 4 and alive["z1"] <= 6
+    with torch.no_grad():  # make z1's mean vary strongly with x and z2's mean constant
+        model.posterior.linear.weight[:6].mul_(50.0)  # rows of the mean of q(z1|x)
+        model.top_posterior.linear.weight[:4].zero_()  # rows of the mean of q(z2|.)
+    dead = layer_active_units(model, split, batch_size=64)
+    assert dead["z2"] == 0 and dead["z1"] == 6
+    # the caller's random state is kept
+    state = torch.get_rng_state()
+    layer_active_units(model, split, batch_size=64)
+    assert torch.equal(state, torch.get_rng_state())
+    assert create_model("vae", input_shape=(1, 8, 8), hidden=[8], latent_dim=2).layer_means(x) == {}
+
+
+def test_evaluate_and_epoch_log_report_each_layer(stripes_file, tmp_path):
+    import json
+
+    import vaekit
+
+    cfg = vaekit.Config()
+    cfg.model.name = "hvae"
+    cfg.data.dataset = str(stripes_file)
+    cfg.model.hidden = [32]
+    cfg.model.latent_dim = 6
+    cfg.model.top_latent_dim = 4
+    cfg.model.top_hidden = [16]
+    cfg.train.epochs = 2
+    cfg.out = str(tmp_path / "run")
+    run = vaekit.train(cfg, quiet=True)
+    record = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
+    for key in ("active_units_z1", "active_units_z2", "val_kl_z1", "val_kl_z2", "train_kl_z1"):
+        assert key in record, key
+    assert record["val_kl_z1"] + record["val_kl_z2"] == pytest.approx(record["val_kl"], rel=1e-5)
+    res = vaekit.evaluate_run(run, "test", ["elbo", "latent"])
+    assert res["kl_z1"] + res["kl_z2"] == pytest.approx(res["kl"], rel=1e-5)
+    assert 0 <= res["active_units_z2"] <= 4 and 0 <= res["active_units_z1"] <= 6
+    assert res["active_units_z1"] == res["active_units"]  # z1 is the code encode() gives

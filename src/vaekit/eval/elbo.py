@@ -30,7 +30,8 @@ def elbo_terms(
     -------
     dict
         ``loss`` (negative ELBO), ``elbo``, ``reconstruction``, ``kl``, ``kl_per_dim`` and
-        ``n`` (number of examples) and ``bits_per_dim`` (the loss in bits per data dimension).
+        ``n`` (number of examples) and ``bits_per_dim`` (the loss in bits per data dimension);
+        for models with several stochastic layers, the KL of each (``kl_z1``, ``kl_z2``).
     """
     device = torch.device(device) if device is not None else model.device
     cuda = [device.index or 0] if device.type == "cuda" else []
@@ -39,6 +40,7 @@ def elbo_terms(
         mean, std = bundle.mean, bundle.std
     sums = torch.zeros(2, dtype=torch.float64, device=device)
     kl_dims = torch.zeros(model.latent_dim, dtype=torch.float64, device=device)
+    layer_kl: dict[str, torch.Tensor] = {}  # hvae: kl_z1, kl_z2
     n = 0
     with eval_mode(model), torch.random.fork_rng(devices=cuda):
         torch.manual_seed(seed)
@@ -47,6 +49,9 @@ def elbo_terms(
             b = x.shape[0]
             sums += torch.stack([out.reconstruction, out.kl]).double() * b
             kl_dims += out.kl_per_dim.double() * b
+            for key, value in out.extra.items():
+                if key.startswith("kl_"):
+                    layer_kl[key] = layer_kl.get(key, 0.0) + value.double() * b
             n += b
     recon, kl = (sums / max(n, 1)).tolist()
     result: dict[str, float | list[float] | int] = {
@@ -57,6 +62,7 @@ def elbo_terms(
         "kl_per_dim": (kl_dims / max(n, 1)).tolist(),
         "n": n,
     }
+    result.update({key: float(v) / max(n, 1) for key, v in layer_kl.items()})
     dims = math.prod(model.input_shape)
     result["bits_per_dim"] = (recon + kl) / (dims * math.log(2))
     return result

@@ -74,3 +74,34 @@ def mutual_information(means: torch.Tensor, logvars: torch.Tensor, seed: int = 0
         lp = -0.5 * (((zi - mu[None]) ** 2) * inv_var[None] + lv[None] + LOG_2PI).sum(-1)
         log_qz.append(torch.logsumexp(lp, dim=1) - math.log(n))
     return float(neg_entropy - torch.cat(log_qz).mean())
+
+
+@torch.no_grad()
+def layer_active_units(
+    model: VAE,
+    split: Split,
+    batch_size: int = 1000,
+    device: torch.device | str | None = None,
+    limit: int | None = None,
+    mean: torch.Tensor | None = None,
+    std: torch.Tensor | None = None,
+    seed: int = 0,
+) -> dict[str, int]:
+    """Active units of each stochastic layer (``{"z1": a, "z2": b}``; ``{}`` for one layer).
+
+    Uses :meth:`VAE.layer_means` on the first ``limit`` examples; draws come from a
+    generator seeded with ``seed`` and the caller's random state is kept.
+    """
+    device = torch.device(device) if device is not None else model.device
+    layers: dict[str, list[torch.Tensor]] = {}
+    n = 0
+    cuda = [device.index or 0] if device.type == "cuda" else []
+    with eval_mode(model), torch.random.fork_rng(devices=cuda):
+        torch.manual_seed(seed)
+        for x, y in iterate_batches(split, batch_size, device=device, mean=mean, std=std):
+            for name, m in model.layer_means(x, y).items():
+                layers.setdefault(name, []).append(m.float().cpu())
+            n += x.shape[0]
+            if not layers or (limit is not None and n >= limit):
+                break
+    return {name: active_units(torch.cat(ms)[:limit])[0] for name, ms in layers.items()}

@@ -12,7 +12,12 @@ from vaekit.data import iterate_batches, load_mnist
 from vaekit.errors import DataError
 from vaekit.eval.elbo import elbo_terms
 from vaekit.eval.importance import iw_log_likelihood
-from vaekit.eval.latent import active_units, mutual_information, posterior_stats
+from vaekit.eval.latent import (
+    active_units,
+    layer_active_units,
+    mutual_information,
+    posterior_stats,
+)
 from vaekit.eval.mode import eval_mode
 from vaekit.eval.probe import logistic_probe
 from vaekit.eval.registry import EvalContext, register_metric
@@ -60,7 +65,13 @@ def latent_metric(ctx: EvalContext) -> dict[str, Any]:
     means, logvars, _ = ctx.posterior()
     au, variances = active_units(means)
     mi = mutual_information(means[:MI_EXAMPLES], logvars[:MI_EXAMPLES], ctx.seed)
-    return {"active_units": au, "posterior_mean_variance": variances, "mutual_info": mi}
+    result = {"active_units": au, "posterior_mean_variance": variances, "mutual_info": mi}
+    d = ctx.data
+    layers = layer_active_units(
+        ctx.model, d.split(ctx.split), ctx.batch_size, ctx.device, None, d.mean, d.std, ctx.seed
+    )
+    result.update({f"active_units_{name}": n for name, n in layers.items()})
+    return result
 
 
 @register_metric("recon", "reconstruction error from posterior means: BCE (Bernoulli) and MSE")

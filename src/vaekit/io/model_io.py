@@ -52,6 +52,22 @@ def read_spec(directory: str | Path) -> dict[str, Any]:
     return spec
 
 
+def model_from_spec(directory: str | Path) -> VAE:
+    """The model ``directory/model.json`` describes, freshly initialised.
+
+    Raises
+    ------
+    ModelFileError
+        One line naming ``model.json``: missing, not JSON, missing keys, an unknown model
+        or arguments its constructor refuses.
+    """
+    spec = read_spec(directory)
+    try:
+        return create_model(spec["model"], **spec["config"])
+    except (ConfigError, ValueError, TypeError, KeyError) as e:
+        raise ModelFileError(f"{Path(directory) / MODEL_JSON}: {e}") from None
+
+
 def load(directory: str | Path, device: str | torch.device = "cpu") -> VAE:
     """Rebuild a model from a run directory (``model.json`` + ``model.safetensors``).
 
@@ -59,11 +75,7 @@ def load(directory: str | Path, device: str | torch.device = "cpu") -> VAE:
     weights from safetensors. Returns the model in eval mode.
     """
     directory = Path(directory)
-    spec = read_spec(directory)
-    try:
-        model = create_model(spec["model"], **spec["config"])
-    except ConfigError as e:
-        raise ModelFileError(f"{directory / MODEL_JSON}: {e}") from None
+    model = model_from_spec(directory)
     tensors, _ = load_tensors(directory / MODEL_WEIGHTS)
     load_state(model, tensors, directory / MODEL_WEIGHTS)
     return model.to(device).eval()

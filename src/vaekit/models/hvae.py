@@ -18,6 +18,8 @@ from vaekit.objectives import LossOutput
 from vaekit.objectives.iwae import iw_bound
 
 INFERENCE = ("bottom-up", "ladder")
+#: draws of z1 that estimate E_q[z2|x] for bottom-up inference (active units of z2)
+LAYER_MEAN_SAMPLES = 16
 
 
 def precision_weighted(q: DiagonalNormal, p: DiagonalNormal) -> DiagonalNormal:
@@ -125,6 +127,24 @@ class HVAE(VAE):
             q2 = self.top_posterior(self.up(h))
             q1 = precision_weighted(q1, self.mid_prior(self.down(q2.mean)))
         return q1
+
+    def layer_means(
+        self, x: torch.Tensor, y: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
+        """``E_q[z1|x]`` ``(B, D1)`` and ``E_q[z2|x]`` ``(B, D2)``.
+
+        Bottom-up, ``E_q[z2|x] = E_{q(z1|x)} E[z2|z1]`` is averaged over
+        ``LAYER_MEAN_SAMPLES`` draws of ``z1`` (it has no closed form); ladder inference
+        gives ``q(z2|x)`` directly.
+        """
+        h = self.encoder(x, self.condition(y, x.shape[0]))  # (B, H)
+        q1 = self.posterior(h)
+        if self.inference == "ladder":
+            q2 = self.top_posterior(self.up(h))
+            q1 = precision_weighted(q1, self.mid_prior(self.down(q2.mean)))
+            return {"z1": q1.mean, "z2": q2.mean}
+        z1, _ = q1.rsample_and_log_prob(LAYER_MEAN_SAMPLES)  # (S, B, D1)
+        return {"z1": q1.mean, "z2": self.top_posterior(self.up(z1)).mean.mean(0)}
 
     def kl_per_dim(self, q: Any) -> torch.Tensor:
         """One-sample KL of both layers given ``q = q(z1|x)`` ``(B, D1)``, spread over ``z1``.

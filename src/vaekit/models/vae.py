@@ -163,6 +163,17 @@ class VAE(nn.Module):
         """
         return {}
 
+    def layer_means(
+        self, x: torch.Tensor, y: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
+        """Posterior means of each stochastic layer, ``{name: (B, D_layer)}``.
+
+        Models with more than one stochastic layer override this so that diagnostics
+        (active units, KL) can be reported per layer; a one-layer model returns ``{}``
+        (its means are ``encode(x).mean``).
+        """
+        return {}
+
     def parameters_outside_loss(self) -> list[nn.Parameter]:
         """Parameters that ``loss`` never reaches (trained by a later stage, if at all);
         data-parallel training leaves them out of its gradient averaging."""

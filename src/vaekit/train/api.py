@@ -12,7 +12,7 @@ from rich.console import Console
 from vaekit.config import Config
 from vaekit.data import DataBundle, build_data
 from vaekit.errors import ConfigError, DataError
-from vaekit.io.model_io import MODEL_JSON, model_spec, read_spec
+from vaekit.io.model_io import MODEL_JSON, model_from_spec, model_spec
 from vaekit.io.run_dir import (
     CONFIG_FILE,
     clear_run,
@@ -182,8 +182,7 @@ def resume(
     info, owned = distributed.setup(dev, cfg.train.dist_timeout)
     try:
         data = build_data(cfg)
-        spec = read_spec(run_dir)
-        model = create_model(spec["model"], **spec["config"])
+        model = model_from_spec(run_dir)
         trainer = Trainer(model, data, cfg.train, run_dir, quiet=quiet, console=console)
         trainer.resume()
         distributed.barrier(info)  # every rank has read the files rank 0 may now rewrite

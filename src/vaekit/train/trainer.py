@@ -21,7 +21,7 @@ from vaekit.data import DataBundle, global_batches, iterate_batches, shard_bound
 from vaekit.distributions.noise import batch_shard
 from vaekit.errors import ConfigError, TrainingError, TrainingInterrupted
 from vaekit.eval.elbo import elbo_terms
-from vaekit.eval.latent import active_units, posterior_stats
+from vaekit.eval.latent import active_units, layer_active_units, posterior_stats
 from vaekit.io.model_io import MODEL_WEIGHTS
 from vaekit.io.run_dir import METRICS_FILE
 from vaekit.io.safe import atomic_write_text, save_tensors
@@ -74,6 +74,17 @@ def _signals_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _layers_text(record: dict[str, Any]) -> str:
+    """``"  [z1: KL 20.1, 14 AU; z2: KL 3.0, 2 AU]"`` for models with several layers."""
+    names = [k.removeprefix("active_units_") for k in record if k.startswith("active_units_")]
+    parts = []
+    for name in names:
+        kl = record.get(f"val_kl_{name}", record.get(f"train_kl_{name}"))
+        kl_txt = f"KL {kl:.2f}, " if kl is not None else ""
+        parts.append(f"{name}: {kl_txt}{record[f'active_units_{name}']} AU")
+    return f"  [{'; '.join(parts)}]" if parts else ""
 
 
 def _json_lines(path: Path) -> list[dict[str, Any]]:
@@ -371,6 +382,7 @@ class Trainer:
                 model, self.data.val, cfg.eval_batch_size, self.device, bundle=self.data
             )
             record.update(val_loss=val["loss"], val_recon=val["reconstruction"], val_kl=val["kl"])
+            record.update({f"val_{k}": v for k, v in val.items() if k.startswith("kl_")})
             if st.best_val is None or val["loss"] < st.best_val:
                 st.best_val, st.best_epoch, st.bad_epochs = val["loss"], st.epoch, 0
                 if cfg.early_stopping > 0:
@@ -400,7 +412,8 @@ class Trainer:
             val_txt = f"  val {record['val_loss']:.2f}" if "val_loss" in record else ""
             progress.console.print(
                 f"epoch {st.epoch}: loss {train[0]:.2f} (recon {train[1]:.2f}, KL {train[2]:.2f})"
-                f"{val_txt}  {seconds:.1f}s  {record['samples_per_s']:,.0f} samples/s"
+                f"{val_txt}{_layers_text(record)}  {seconds:.1f}s  "
+                f"{record['samples_per_s']:,.0f} samples/s"
             )
         progress.remove_task(task)
         return record
@@ -435,6 +448,11 @@ class Trainer:
         au, _ = active_units(means)
         kl = record.get("val_kl", record["train_kl"])
         record["active_units"] = au
+        layers = layer_active_units(
+            self.model, split, self.cfg.eval_batch_size, self.device, COLLAPSE_EXAMPLES,
+            self.data.mean, self.data.std,
+        )  # fmt: skip
+        record.update({f"active_units_{name}": n for name, n in layers.items()})
         st = self.state
         st.collapse_epochs = st.collapse_epochs + 1 if au == 0 or kl < COLLAPSE_KL else 0
         if st.collapse_epochs >= COLLAPSE_EPOCHS and not st.collapse_warned:

@@ -77,14 +77,14 @@ def _signals_interrupt() -> Iterator[None]:
 
 
 def _layers_text(record: dict[str, Any]) -> str:
-    """``"  [z1: KL 20.1, 14 AU; z2: KL 3.0, 2 AU]"`` for models with several layers."""
+    """``"  (z1: KL 20.10, 14 AU; z2: KL 3.00, 2 AU)"`` for models with several layers."""
     names = [k.removeprefix("active_units_") for k in record if k.startswith("active_units_")]
     parts = []
     for name in names:
         kl = record.get(f"val_kl_{name}", record.get(f"train_kl_{name}"))
         kl_txt = f"KL {kl:.2f}, " if kl is not None else ""
         parts.append(f"{name}: {kl_txt}{record[f'active_units_{name}']} AU")
-    return f"  [{'; '.join(parts)}]" if parts else ""
+    return f"  ({'; '.join(parts)})" if parts else ""
 
 
 def _json_lines(path: Path) -> list[dict[str, Any]]:

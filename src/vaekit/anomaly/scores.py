@@ -7,10 +7,11 @@ import math
 import numpy as np
 import torch
 
+from vaekit.anomaly.complexity import complexity_nats
 from vaekit.errors import ConfigError
 from vaekit.models import VAE
 
-SCORES = ("elbo", "iwae", "recon")
+SCORES = ("elbo", "iwae", "recon", "elbo-complexity")
 #: floats of (samples x batch x features) held at once while scoring
 _CHUNK_FLOATS = 1 << 24
 
@@ -28,7 +29,10 @@ def anomaly_scores(
     ``recon``: ``-log p(x | z = E[z|x])``, the reconstruction from the posterior mean (no
     sampling). ``elbo``: minus the ELBO averaged over ``samples`` posterior draws. ``iwae``:
     ``-L_k``, the importance-weighted bound with ``k = samples``, a tighter estimate of
-    ``-log p(x)``. Draws come from a generator seeded with ``seed`` (the global RNG is
+    ``-log p(x)``. ``elbo-complexity``: the ``elbo`` score minus the input's length under a
+    lossless compressor in nats (:func:`~vaekit.anomaly.complexity.complexity_nats`: PNG
+    for images ``(N, C, H, W)``, quantized zlib for table rows ``(N, D)``), Serrà et al.
+    2020's correction for inputs that are simply easy to encode. Draws come from a generator seeded with ``seed`` (the global RNG is
     left as it was), so the same input always gets the same scores.
     """
     if kind not in SCORES:
@@ -38,6 +42,10 @@ def anomaly_scores(
     model.eval()
     device = next(model.parameters()).device
     per_row = int(np.prod(x.shape[1:]))
+    if kind == "elbo-complexity":
+        elbo = anomaly_scores(model, x, "elbo", samples, seed)
+        data = x.detach().cpu().numpy()
+        return elbo - complexity_nats(data, "image" if data.ndim > 2 else "tabular")
     k = 1 if kind == "recon" else samples
     batch = max(1, _CHUNK_FLOATS // (k * per_row))
     out = []

@@ -33,7 +33,9 @@ def fit_command(
     data: Path = typer.Argument(..., help="Training data: .csv, .npy, .npz or .mat."),
     out: Path = typer.Option(..., "--out", help="Directory for the fitted detector."),
     contamination: float = typer.Option(0.1, "--contamination", help="Expected outlier share."),
-    score: str = typer.Option("elbo", "--score", help="elbo | iwae | recon."),
+    score: str = typer.Option(
+        "elbo", "--score", help="elbo | iwae | recon | elbo-complexity (minus PNG/zlib length)."
+    ),
     latent_dim: int = typer.Option(None, "--latent-dim", help="[default: from the data]"),
     hidden: str = typer.Option(None, "--hidden", help="Hidden widths, e.g. 64,64."),
     epochs: int = typer.Option(None, "--epochs", help="[default: about 3000 steps]"),

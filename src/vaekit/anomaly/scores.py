@@ -32,8 +32,9 @@ def anomaly_scores(
     ``-log p(x)``. ``elbo-complexity``: the ``elbo`` score minus the input's length under a
     lossless compressor in nats (:func:`~vaekit.anomaly.complexity.complexity_nats`: PNG
     for images ``(N, C, H, W)``, quantized zlib for table rows ``(N, D)``), Serrà et al.
-    2020's correction for inputs that are simply easy to encode. Draws come from a generator seeded with ``seed`` (the global RNG is
-    left as it was), so the same input always gets the same scores.
+    2020's correction for inputs that are simply easy to encode. Draws come from a generator
+    seeded with ``seed`` (the global RNG is left as it was), so the same input always gets
+    the same scores.
     """
     if kind not in SCORES:
         raise ConfigError(f"unknown score {kind!r}; choose one of {', '.join(SCORES)}")

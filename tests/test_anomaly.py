@@ -219,3 +219,18 @@ def test_cli_fit_and_score(tmp_path: Path, capsys: pytest.CaptureFixture) -> Non
         main(["anomaly", "score", str(out), str(tmp_path / "narrow.npy")])
     assert e.value.code == 2
     assert "has 4 columns, but the detector was fitted on 6" in capsys.readouterr().err
+
+
+def test_ensemble_scores_are_the_mean_of_its_members(tmp_path: Path) -> None:
+    x, y = blobs(n=200, n_out=10)
+    ens = VAEDetector(n_models=3, epochs=40, random_state=4).fit(x)
+    assert len(ens.models_) == 3
+    singles = [VAEDetector(epochs=40, random_state=4 + i).fit(x) for i in range(3)]
+    want = np.mean([d.decision_function(x) for d in singles], axis=0)
+    assert np.allclose(ens.decision_function(x), want, rtol=1e-6, atol=1e-6)
+    back = VAEDetector.load(ens.save(tmp_path / "ens"))
+    assert (tmp_path / "ens" / "member-2" / "model.safetensors").is_file()
+    assert np.array_equal(back.decision_function(x), ens.decision_function(x))
+    assert roc_auc_score(y, ens.decision_function(x)) > 0.9
+    with pytest.raises(ConfigError, match="n_models"):
+        VAEDetector(n_models=0).fit(x)

@@ -39,6 +39,9 @@ def test_default_is_cores_over_local_processes(monkeypatch):
 def test_set_threads_and_oversubscription_warning(monkeypatch, restore_threads):
     monkeypatch.setattr(th.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     monkeypatch.delenv("LOCAL_WORLD_SIZE", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert th.set_threads(0, Console(record=True)) == 1  # the user's OpenMP setting
+    monkeypatch.delenv("OMP_NUM_THREADS")
     monkeypatch.setattr(th, "busy_cores", lambda interval=0.1: 0.0)
     console = Console(record=True, width=400)
     assert th.set_threads(1, console) == 1 and torch.get_num_threads() == 1
@@ -56,6 +59,7 @@ def test_set_threads_and_oversubscription_warning(monkeypatch, restore_threads):
 
 
 def test_busy_machine_warning(monkeypatch, restore_threads):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     monkeypatch.setattr(th.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     monkeypatch.delenv("LOCAL_WORLD_SIZE", raising=False)
     monkeypatch.setattr(th, "busy_cores", lambda interval=0.1: 1.9)

@@ -68,6 +68,10 @@ class VAEDetector(BaseEstimator):
     data_kind
         ``"auto"`` (arrays with more than 2 dimensions are images), ``"tabular"`` or
         ``"image"``.
+    n_models
+        VAEs in the ensemble, each trained like a single detector with its own seed
+        (``random_state + i``); the score is the mean of their scores. Fitting and
+        scoring cost ``n_models`` times one model.
     random_state
         Seeds the initialisation, the training batches and the scoring draws: the same
         input always gets the same scores.
@@ -88,6 +92,7 @@ class VAEDetector(BaseEstimator):
         lr: float = 1e-3,
         beta: float = 1.0,
         n_samples: int = 16,
+        n_models: int = 1,
         data_kind: str = "auto",
         random_state: int = 0,
         device: str = "auto",
@@ -102,6 +107,7 @@ class VAEDetector(BaseEstimator):
         self.lr = lr
         self.beta = beta
         self.n_samples = n_samples
+        self.n_models = n_models
         self.data_kind = data_kind
         self.random_state = random_state
         self.device = device
@@ -142,11 +148,35 @@ class VAEDetector(BaseEstimator):
                                                         [width, width])  # fmt: skip
         batch = self.batch_size or int(np.clip(n // 20, 32, 256))
         batch = min(batch, n)
-        epochs = self.epochs or int(np.clip(math.ceil(TARGET_STEPS / math.ceil(n / batch)), 10,
-                                            500))  # fmt: skip
+        epochs = self.epochs or int(
+            np.clip(math.ceil(TARGET_STEPS / math.ceil(n / batch)), 10, 500)
+        )
         device = resolve_device(self.device)
+        models = [
+            self._fit_one(x, kind, latent, hidden, epochs, batch, device, self.random_state + i)
+            for i in range(self.n_models)
+        ]
+        self.models_ = models
+        self.model_ = models[0]
+        self.epochs_, self.batch_size_ = epochs, batch
+        self.decision_scores_ = self._score(x)
+        self.threshold_ = float(np.quantile(self.decision_scores_, 1.0 - self.contamination))
+        self.labels_ = (self.decision_scores_ > self.threshold_).astype(int)
+        return self
+
+    def _fit_one(
+        self,
+        x: torch.Tensor,
+        kind: str,
+        latent: int,
+        hidden: list[int],
+        epochs: int,
+        batch: int,
+        device: torch.device,
+        seed: int,
+    ) -> Any:
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-            torch.manual_seed(self.random_state)
+            torch.manual_seed(seed)
             model = create_model(
                 "vae",
                 input_shape=self.input_shape_,
@@ -160,15 +190,10 @@ class VAEDetector(BaseEstimator):
                 model.init_output_bias(x.mean(0))
             bundle = DataBundle("anomaly", Split(x), None, None, self.input_shape_)
             cfg = TrainConfig(epochs=epochs, batch_size=batch, lr=self.lr, device=str(device),
-                              seed=self.random_state)  # fmt: skip
+                              seed=seed)  # fmt: skip
             console = None if self.verbose else Console(file=io.StringIO())  # no warnings
             Trainer(model, bundle, cfg, None, quiet=not self.verbose, console=console).fit()
-        self.model_ = model.eval()
-        self.epochs_, self.batch_size_ = epochs, batch
-        self.decision_scores_ = self._score(x)
-        self.threshold_ = float(np.quantile(self.decision_scores_, 1.0 - self.contamination))
-        self.labels_ = (self.decision_scores_ > self.threshold_).astype(int)
-        return self
+        return model.eval()
 
     def _check_params(self) -> None:
         if not 0 < self.contamination <= 0.5:
@@ -187,6 +212,8 @@ class VAEDetector(BaseEstimator):
             raise ConfigError(f"hidden must be a list of positive widths, got {self.hidden!r}")
         if not self.lr > 0 or not self.beta >= 0 or not self.n_samples >= 1:
             raise ConfigError("lr must be > 0, beta >= 0 and n_samples >= 1")
+        if not (isinstance(self.n_models, (int, np.integer)) and self.n_models >= 1):
+            raise ConfigError(f"n_models must be a positive integer, got {self.n_models!r}")
 
     # ------------------------------------------------------------------ scoring
     def _prepare(self, arr: np.ndarray) -> torch.Tensor:
@@ -195,7 +222,11 @@ class VAEDetector(BaseEstimator):
         return torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32))
 
     def _score(self, x: torch.Tensor) -> np.ndarray:
-        return anomaly_scores(self.model_, x, self.score, self.n_samples, self.random_state)
+        scores = [
+            anomaly_scores(m, x, self.score, self.n_samples, self.random_state + i)
+            for i, m in enumerate(self.models_)
+        ]
+        return np.mean(scores, axis=0)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "model_"):
@@ -245,7 +276,9 @@ class VAEDetector(BaseEstimator):
         and training scores in ``detector.safetensors``. No pickle."""
         self._check_fitted()
         directory = Path(directory)
-        save_model(self.model_, directory)
+        save_model(self.models_[0], directory)
+        for i, member in enumerate(self.models_[1:], 1):
+            save_model(member, directory / f"member-{i}")
         tensors = {"decision_scores": torch.from_numpy(self.decision_scores_)}
         if self.data_kind_ == "tabular":
             tensors["mean"] = torch.from_numpy(np.asarray(self.mean_, dtype=np.float64))
@@ -289,5 +322,9 @@ class VAEDetector(BaseEstimator):
         det.n_features_in_ = int(np.prod(det.input_shape_))
         det.labels_ = (det.decision_scores_ > det.threshold_).astype(int)
         det.device = device
-        det.model_ = load(directory, device=resolve_device(device))
+        dev = resolve_device(device)
+        det.models_ = [load(directory, device=dev)] + [
+            load(directory / f"member-{i}", device=dev) for i in range(1, det.n_models)
+        ]
+        det.model_ = det.models_[0]
         return det

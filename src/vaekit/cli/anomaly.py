@@ -40,6 +40,9 @@ def fit_command(
     hidden: str = typer.Option(None, "--hidden", help="Hidden widths, e.g. 64,64."),
     epochs: int = typer.Option(None, "--epochs", help="[default: about 3000 steps]"),
     batch_size: int = typer.Option(None, "--batch-size", help="[default: from the data]"),
+    n_models: int = typer.Option(
+        None, "--n-models", help="VAEs in the ensemble (their scores are averaged)."
+    ),
     data_kind: str = typer.Option("auto", "--data-kind", help="auto | tabular | image."),
     label_column: str = typer.Option(
         None, "--label-column", help="CSV column with 0/1 labels (ignored in fitting)."
@@ -62,6 +65,8 @@ def fit_command(
         epochs=epochs, batch_size=batch_size, data_kind=data_kind, random_state=seed,
         device=device, verbose=not quiet,
     )  # fmt: skip
+    if n_models is not None:
+        det.set_params(n_models=n_models)
     det.fit(x)
     det.save(out)
     console.print(

@@ -33,7 +33,8 @@ def default_threads() -> int:
 
 
 def set_threads(requested: int | None = None, console: Console | None = None) -> int:
-    """Set PyTorch's intra-op threads to ``requested`` (``None`` or 0: the default share).
+    """Set PyTorch's intra-op threads to ``requested`` (``None`` or 0: the default share,
+    or what ``OMP_NUM_THREADS`` asked for when it is set).
 
     Prints a one-line warning when the job's threads exceed the usable cores, or when
     other programs already keep the cores busy (1-minute load average at or above the
@@ -42,7 +43,12 @@ def set_threads(requested: int | None = None, console: Console | None = None) ->
     """
     if requested is not None and requested < 0:
         raise ConfigError(f"bad value for train.threads: {requested} (must be >= 0; 0 = auto)")
-    n = requested or default_threads()
+    if requested:
+        n = requested
+    elif os.environ.get("OMP_NUM_THREADS", "").strip().isdigit():
+        n = max(1, int(os.environ["OMP_NUM_THREADS"]))
+    else:
+        n = default_threads()
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
     cores, procs = usable_cores(), local_processes()

@@ -148,7 +148,7 @@ def run_mnist(args: argparse.Namespace, cache: dict[str, dict]) -> str:
         if key in cache and all(k in cache[key] for k in kinds):
             continue
         t0 = time.perf_counter()
-        det = VAEDetector(random_state=0).fit(xtr[ytr != digit])
+        det = VAEDetector(random_state=0, n_models=1).fit(xtr[ytr != digit])
         res = {"fit_seconds": time.perf_counter() - t0}
         for kind in kinds:
             det.score = kind
@@ -224,9 +224,11 @@ def main() -> None:
     if not args.skip_mnist:
         body = run_mnist(args, cache)
         append_results(
-            "Anomaly detection on MNIST: each digit held out as the anomaly (VAEDetector defaults)",
-            body + "\n\nFitted on the 60,000 training images minus the held-out digit; scored "
-            "on the 10,000 test images; one fitted detector per digit, three score kinds.",
+            "Anomaly detection on MNIST: each digit held out as the anomaly (one VAE per digit)",
+            body + "\n\nVAEDetector(random_state=0, n_models=1), otherwise defaults, fitted on the "
+            "60,000 training images minus the held-out digit; scored on the 10,000 test images; "
+            "one fitted detector per digit, four score kinds. elbo-complexity subtracts the "
+            "PNG length of each 8-bit test image in nats (Serrà et al. 2020).",
         )
 
 

@@ -234,3 +234,19 @@ def test_ensemble_scores_are_the_mean_of_its_members(tmp_path: Path) -> None:
     assert roc_auc_score(y, ens.decision_function(x)) > 0.9
     with pytest.raises(ConfigError, match="n_models"):
         VAEDetector(n_models=0).fit(x)
+
+
+def test_cli_ensemble_and_complexity_score(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    x, _ = blobs(n=120, n_out=5)
+    np.save(tmp_path / "x.npy", x)
+    out = tmp_path / "det"
+    with pytest.raises(SystemExit) as e:
+        main(["anomaly", "fit", str(tmp_path / "x.npy"), "--out", str(out), "--n-models", "2",
+              "--score", "elbo-complexity", "--epochs", "5", "-q"])  # fmt: skip
+    assert e.value.code == 0, capsys.readouterr().err
+    det = VAEDetector.load(out)
+    assert det.n_models == 2 and det.score == "elbo-complexity" and len(det.models_) == 2
+    with pytest.raises(SystemExit) as e:
+        main(["anomaly", "fit", str(tmp_path / "x.npy"), "--out", str(tmp_path / "d2"),
+              "--n-models", "0"])  # fmt: skip
+    assert e.value.code == 2 and "n_models" in capsys.readouterr().err

@@ -82,7 +82,6 @@ def train(
     """
     validate_config(cfg)
     device = resolve_device(cfg.train.device)
-    set_threads(cfg.train.threads, console)
     if cfg.train.flush_denormal and device.type == "cpu":
         flush_denormals()
     info, owned = distributed.setup(device, cfg.train.dist_timeout)
@@ -102,17 +101,19 @@ def _train(
 ) -> Path:
     out = Path(cfg.out) if cfg.out else default_run_dir(cfg)
     if info.is_main:
-        _prepare_out(out, console)
+        _check_out(out, console)
     out = Path(distributed.broadcast_text(str(out), info))  # rank 0 names the run
     data = build_data(cfg)
     cfg.out = str(out)
     torch.manual_seed(cfg.train.seed)
     model = build_model(cfg, data)
     if info.is_main:
+        _create_out(out)
         atomic_write_text(out / CONFIG_FILE, cfg.to_yaml())
         # weights are written when training completes; until then the checkpoint holds them
         atomic_write_text(out / MODEL_JSON, json.dumps(model_spec(model), indent=2))
     distributed.barrier(info)
+    set_threads(cfg.train.threads, console, warn=not quiet)  # once data, model and out check out
     result = Trainer(model, data, cfg.train, out, quiet=quiet, console=console).fit(
         stop_after_epoch
     )
@@ -124,9 +125,9 @@ def _train(
     return out
 
 
-def _prepare_out(out: Path, console: Console | None) -> None:
-    """Create the run directory; a directory left by a run stopped before its first
-    checkpoint is started over, any other non-empty one is refused."""
+def _check_out(out: Path, console: Console | None) -> None:
+    """Refuse a non-empty run directory, except one left by a run stopped before its first
+    checkpoint, which is emptied to start over."""
     if out.is_dir() and any(out.iterdir()):
         if not never_checkpointed(out):
             raise ConfigError(
@@ -137,6 +138,10 @@ def _prepare_out(out: Path, console: Console | None) -> None:
         (console or Console(stderr=True)).print(
             f"{out} held a run stopped before its first checkpoint; starting it over"
         )
+
+
+def _create_out(out: Path) -> None:
+    """Create the run directory and check that it can be written."""
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / ".write-test.tmp"
@@ -176,7 +181,6 @@ def resume(
         last = records[-1] if records else {}
         return TrainResult(last.get("epoch", 0), last.get("step", 0), False, None, records)
     dev = resolve_device(cfg.train.device)
-    set_threads(cfg.train.threads, console)
     if cfg.train.flush_denormal and dev.type == "cpu":
         flush_denormals()
     info, owned = distributed.setup(dev, cfg.train.dist_timeout)
@@ -185,6 +189,7 @@ def resume(
         model = model_from_spec(run_dir)
         trainer = Trainer(model, data, cfg.train, run_dir, quiet=quiet, console=console)
         trainer.resume()
+        set_threads(cfg.train.threads, console, warn=not quiet)  # after the files check out
         distributed.barrier(info)  # every rank has read the files rank 0 may now rewrite
         if info.is_main:
             atomic_write_text(run_dir / CONFIG_FILE, cfg.to_yaml())

@@ -32,13 +32,15 @@ def default_threads() -> int:
     return max(1, usable_cores() // local_processes())
 
 
-def set_threads(requested: int | None = None, console: Console | None = None) -> int:
+def set_threads(
+    requested: int | None = None, console: Console | None = None, warn: bool = True
+) -> int:
     """Set PyTorch's intra-op threads to ``requested`` (``None`` or 0: the default share,
     or what ``OMP_NUM_THREADS`` asked for when it is set).
 
-    Prints a one-line warning when the job's threads exceed the usable cores, or when
-    other programs already keep the cores busy (1-minute load average at or above the
-    cores): either way the job shares the CPU and runs slower than it would alone.
+    With ``warn``, prints a one-line warning when the job's threads exceed the usable
+    cores, or when other programs already keep most cores busy (sampled from
+    ``/proc/stat``): either way the job shares the CPU and runs slower than it would alone.
     Returns the thread count set.
     """
     if requested is not None and requested < 0:
@@ -51,6 +53,8 @@ def set_threads(requested: int | None = None, console: Console | None = None) ->
         n = default_threads()
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
+    if not warn:
+        return n
     cores, procs = usable_cores(), local_processes()
     console = console or Console(stderr=True)
     if n * procs > cores:

@@ -426,16 +426,15 @@ class Trainer:
             self._unsaved = None
 
     def _interrupted(self) -> TrainingInterrupted:
-        where = f" {self.run_dir}" if self.run_dir is not None else ""
+        head = f"interrupted in epoch {self.state.epoch + 1}"
         if self.run_dir is None:
-            saved = "nothing was saved (no run directory)"
-        elif self.state.epoch > 0:
+            return TrainingInterrupted(f"{head}; nothing was saved (no run directory)")
+        if self.state.epoch > 0:
             saved = f"saved the state after epoch {self.state.epoch} of {self.cfg.epochs}"
         else:
             saved = "no epoch had completed, nothing to keep"
         return TrainingInterrupted(
-            f"interrupted in epoch {self.state.epoch + 1}: {saved}; "
-            f"continue with: vaekit train --resume{where}"
+            f"{head}: {saved}; continue with: vaekit train --resume {self.run_dir}"
         )
 
     def _check_collapse(self, record: dict[str, Any]) -> None:

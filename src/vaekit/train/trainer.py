@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from signal import SIGINT, SIGTERM
 from typing import Any
 
 import torch
@@ -59,21 +60,44 @@ def flush_denormals() -> None:
     torch.set_flush_denormal(True)
 
 
-@contextmanager
-def _signals_interrupt() -> Iterator[None]:
-    """SIGTERM interrupts like Ctrl-C (SIGINT) while training, in the main thread."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+class _Interrupts:
+    """Ctrl-C (SIGINT) and SIGTERM as ``KeyboardInterrupt``, held back while the end of an
+    epoch is being recorded, so that a completed epoch is always saved whole."""
 
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
+    def __init__(self) -> None:
+        self.critical = False
+        self.pending = False
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.critical:
+            self.pending = True
+        else:
+            raise KeyboardInterrupt
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        """Route both signals here while training (main thread only)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {sig: signal.signal(sig, self._handler) for sig in (SIGINT, SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Hold signals back inside the block; raise the held one after it."""
+        self.critical = True
+        try:
+            yield
+        finally:
+            self.critical = False
+        if self.pending:
+            self.pending = False
+            raise KeyboardInterrupt
 
 
 def _layers_text(record: dict[str, Any]) -> str:
@@ -199,6 +223,7 @@ class Trainer:
         self.best_weights: dict[str, torch.Tensor] | None = None
         # the last epoch's state, not yet on disk (checkpoint_every > 1)
         self._unsaved: tuple[dict[str, torch.Tensor], dict[str, str]] | None = None
+        self._interrupts = _Interrupts()
         self.use_bf16 = config.bf16 and self.device.type == "cuda"
         if config.bf16 and not self.use_bf16 and self.dist.is_main:
             self.console.print("[yellow]bf16 autocast applies on CUDA only; training in float32")
@@ -239,7 +264,7 @@ class Trainer:
         """
         cfg = self.cfg
         progress = training_progress(self.console, disable=self.quiet)
-        with progress, _signals_interrupt():
+        with progress, self._interrupts.installed():
             try:
                 history, stopped_early = self._run_epochs(progress, stop_after_epoch)
             except KeyboardInterrupt:
@@ -368,46 +393,51 @@ class Trainer:
             extras = {k: packed[3 + j] for j, k in enumerate(keys)}
         seconds = time.perf_counter() - t0
         train = (sums / max(n_seen, 1)).tolist()
-        st.epoch += 1
-        record: dict[str, Any] = {
-            "epoch": st.epoch,
-            "step": st.step,
-            "train_loss": train[0],
-            "train_recon": train[1],
-            "train_kl": train[2],
-        }
-        record.update({f"train_{k}": float(v) / max(n_seen, 1) for k, v in extras.items()})
-        if self.data.val is not None:
-            val = elbo_terms(
-                model, self.data.val, cfg.eval_batch_size, self.device, bundle=self.data
+        # a signal in here waits until the epoch is counted, logged and snapshotted
+        with self._interrupts.deferred():
+            st.epoch += 1
+            record: dict[str, Any] = {
+                "epoch": st.epoch,
+                "step": st.step,
+                "train_loss": train[0],
+                "train_recon": train[1],
+                "train_kl": train[2],
+            }
+            record.update({f"train_{k}": float(v) / max(n_seen, 1) for k, v in extras.items()})
+            if self.data.val is not None:
+                val = elbo_terms(
+                    model, self.data.val, cfg.eval_batch_size, self.device, bundle=self.data
+                )
+                record.update(
+                    val_loss=val["loss"], val_recon=val["reconstruction"], val_kl=val["kl"]
+                )
+                record.update({f"val_{k}": v for k, v in val.items() if k.startswith("kl_")})
+                if st.best_val is None or val["loss"] < st.best_val:
+                    st.best_val, st.best_epoch, st.bad_epochs = val["loss"], st.epoch, 0
+                    if cfg.early_stopping > 0:
+                        self.best_weights = {
+                            k: v.detach().clone() for k, v in model.state_dict().items()
+                        }
+                else:
+                    st.bad_epochs += 1
+            self._check_collapse(record)
+            record.update(
+                beta=model.beta * factor, lr=lr, seconds=seconds, samples_per_s=n_seen / seconds
             )
-            record.update(val_loss=val["loss"], val_recon=val["reconstruction"], val_kl=val["kl"])
-            record.update({f"val_{k}": v for k, v in val.items() if k.startswith("kl_")})
-            if st.best_val is None or val["loss"] < st.best_val:
-                st.best_val, st.best_epoch, st.bad_epochs = val["loss"], st.epoch, 0
-                if cfg.early_stopping > 0:
-                    self.best_weights = {
-                        k: v.detach().clone() for k, v in model.state_dict().items()
-                    }
-            else:
-                st.bad_epochs += 1
-        self._check_collapse(record)
-        record.update(
-            beta=model.beta * factor, lr=lr, seconds=seconds, samples_per_s=n_seen / seconds
-        )
-        if self.writes:
-            assert self.run_dir is not None
-            # metrics first, then the checkpoint: a kill in between leaves a line that
-            # resume drops (its epoch is after the checkpoint's) and trains again
-            metrics = self.run_dir / METRICS_FILE
-            old = metrics.read_text() if metrics.exists() else ""
-            atomic_write_text(metrics, old + json.dumps(record) + "\n")
-            self._unsaved = checkpoint_tensors(
-                model, self.optimizer, st, self.best_weights, self.aux_optimizers
-            )
-            if st.epoch % cfg.checkpoint_every == 0 or st.epoch >= cfg.epochs:
-                write_checkpoint(self.run_dir / CHECKPOINT_DIR, self._unsaved)
-                self._unsaved = None
+            if self.writes:
+                assert self.run_dir is not None
+                # metrics first, then the checkpoint: a kill in between leaves a line that
+                # resume drops (its epoch is after the checkpoint's) and trains again
+                metrics = self.run_dir / METRICS_FILE
+                old = metrics.read_text() if metrics.exists() else ""
+                atomic_write_text(metrics, old + json.dumps(record) + "\n")
+                self._unsaved = checkpoint_tensors(
+                    model, self.optimizer, st, self.best_weights, self.aux_optimizers
+                )
+                if st.epoch % cfg.checkpoint_every == 0 or st.epoch >= cfg.epochs:
+                    write_checkpoint(self.run_dir / CHECKPOINT_DIR, self._unsaved)
+                    self._unsaved = None
+
         if not self.quiet:
             val_txt = f"  val {record['val_loss']:.2f}" if "val_loss" in record else ""
             progress.console.print(

@@ -21,6 +21,17 @@ def read_idx(path: str | Path) -> np.ndarray:
     DataError
         If the file is missing, truncated, not gzip despite its name, or its header is not IDX.
     """
+    return parse_idx(idx_bytes(path), path)
+
+
+def idx_bytes(path: str | Path) -> bytes:
+    """The (gzip-decompressed, when compressed) bytes of an IDX file.
+
+    Raises
+    ------
+    DataError
+        If the file is missing, or named ``.gz`` but not gzip, or its gzip data is corrupt.
+    """
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -32,6 +43,12 @@ def read_idx(path: str | Path) -> np.ndarray:
         raise DataError(f"{path}: file not found") from None
     except (OSError, EOFError, gzip.BadGzipFile) as e:
         raise DataError(f"{path}: corrupt gzip data ({e})") from None
+    return raw
+
+
+def parse_idx(raw: bytes, path: str | Path) -> np.ndarray:
+    """An IDX file's decompressed bytes as an array, checking header and length (``path``
+    names the file in errors)."""
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _DTYPES:
         raise DataError(f"{path}: not an IDX file (bad magic number {raw[:4].hex() or 'empty'})")
     ndim = raw[3]

@@ -3,6 +3,7 @@ bundled with vaekit, or (when that copy was removed) a download."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -10,8 +11,8 @@ import numpy as np
 import torch
 
 from vaekit.data.base import RawData
-from vaekit.data.download import cache_dir, download, sha256_of_content
-from vaekit.data.idx import read_idx
+from vaekit.data.download import cache_dir, download
+from vaekit.data.idx import idx_bytes, parse_idx
 from vaekit.errors import DataError
 
 MIRRORS = (
@@ -74,21 +75,23 @@ def locate_mnist(data_dir: str | Path | None = None, download_ok: bool = True) -
     }
 
 
-def _verified(path: Path) -> Path:
-    """``path``, after checking a bundled file against its published sha256."""
+def _read(path: Path) -> np.ndarray:
+    """One MNIST file; the bundled copy is checked against its published sha256 on the
+    bytes that are parsed (decompressed once)."""
+    raw = idx_bytes(path)
     if path.parent == BUNDLED_DIR:
         stem = path.name.removesuffix(".gz")
-        if sha256_of_content(path.read_bytes()) != FILES[stem]:
+        if hashlib.sha256(raw).hexdigest() != FILES[stem]:
             raise DataError(
                 f"{path}: the MNIST copy bundled with vaekit is damaged (sha256 mismatch); "
                 "reinstall vaekit or pass --data-dir"
             )
-    return path
+    return parse_idx(raw, path)
 
 
 def _images_labels(images_path: Path, labels_path: Path) -> tuple[torch.Tensor, torch.Tensor]:
-    images = read_idx(_verified(images_path))
-    labels = read_idx(_verified(labels_path))
+    images = _read(images_path)
+    labels = _read(labels_path)
     if images.ndim != 3 or images.shape[1:] != (28, 28) or images.dtype != np.uint8:
         raise DataError(f"{images_path}: expected N x 28 x 28 uint8 images, got {images.shape}")
     if labels.ndim != 1 or labels.dtype != np.uint8:

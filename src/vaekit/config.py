@@ -67,6 +67,7 @@ class TrainConfig:
 
     epochs: int = 10
     batch_size: int = 128
+    steps_per_epoch: int = 0  # batches per epoch, each epoch a fresh shuffle; 0: the whole data
     lr: float = 1e-3
     optimizer: str = "adam"  # adam | adamw
     weight_decay: float = 0.0

@@ -15,7 +15,9 @@ from vaekit.train import resolve_device
 
 def evaluate_command(
     run: Path = typer.Argument(..., help="Run directory."),
-    split: str = typer.Option("test", "--split", help="train | val | test."),
+    split: str = typer.Option(
+        None, "--split", help="train | val | test [default: test, or val without a test split]"
+    ),
     iw: int = typer.Option(
         None, "--iw", help="Importance samples k for the NLL (-L_k), e.g. 5000."
     ),
@@ -31,6 +33,11 @@ def evaluate_command(
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of the posterior samples."),
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
+    disentanglement_points: int = typer.Option(
+        10000,
+        "--disentanglement-points",
+        help="disentanglement: training points (the study's 10,000); test points are half.",
+    ),
 ) -> None:
     """Evaluate a run on a split; print the results and write evaluation.json."""
     if iw is not None and iw < 1:
@@ -39,8 +46,10 @@ def evaluate_command(
     if names is not None and iw is not None and "iw" not in names:
         names.append("iw")
     result = evaluate_run(
-        run, split, names, iw, batch_size, resolve_device(device), seed, memory_mb, quiet=False
-    )
+        run, split, names, iw, batch_size, resolve_device(device), seed, memory_mb,
+        quiet=False, disentanglement_points=disentanglement_points,
+    )  # fmt: skip
+    split = result["split"]
     table = Table(title=f"{run}: {split} split, {result['n']} examples (nats per example)")
     table.add_column("metric")
     table.add_column("value", justify="right")

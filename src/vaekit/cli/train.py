@@ -69,7 +69,11 @@ def train_command(
         None, "--dataset", help="Dataset name (mnist) or a .npy/.npz/.csv path."
     ),
     data_dir: str = typer.Option(None, "--data-dir", help="Directory holding the dataset files."),
-    arch: str = typer.Option(None, "--arch", help="Encoder/decoder: mlp | conv."),
+    arch: str = typer.Option(
+        None,
+        "--arch",
+        help="Encoder/decoder: mlp | conv | burgess (64x64, disentanglement literature).",
+    ),
     hidden: str = typer.Option(None, "--hidden", help="Hidden widths, e.g. 512,256."),
     latent_dim: int = typer.Option(None, "--latent-dim", help="Latent dimensions. [default: 20]"),
     likelihood: str = typer.Option(

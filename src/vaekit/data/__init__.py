@@ -3,6 +3,7 @@
 from vaekit.data.arrays import load_array_file
 from vaekit.data.base import DataBundle, RawData, Split
 from vaekit.data.batching import global_batches, iterate_batches, shard_bounds
+from vaekit.data.dsprites import DSprites
 from vaekit.data.idx import read_idx, write_idx
 from vaekit.data.mnist import load_mnist
 from vaekit.data.prepare import BINARIZE_MODES, prepare_data
@@ -13,6 +14,7 @@ __all__ = [
     "BINARIZE_MODES",
     "DATASETS",
     "DataBundle",
+    "DSprites",
     "RawData",
     "build_data",
     "resolve_auto",

@@ -47,8 +47,17 @@ def check_finite(x: np.ndarray | torch.Tensor, source: str) -> None:
         )
 
 
+def known_in_unit_interval(x: object) -> bool:
+    """Whether ``x`` declares (by a ``value_range`` attribute) values inside [0, 1], so that
+    no scan is needed (packed binary images)."""
+    rng = getattr(x, "value_range", None)
+    return rng is not None and rng[0] >= 0 and rng[1] <= 1
+
+
 def check_unit_interval(x: np.ndarray | torch.Tensor, source: str) -> None:
     """Refuse values outside [0, 1] (needed by a Bernoulli likelihood)."""
+    if known_in_unit_interval(x):
+        return
     if isinstance(x, torch.Tensor) and x.numel():
         lo, hi = torch.aminmax(x)
         if lo >= 0 and hi <= 1:  # the common case, without a scan for the first bad value

@@ -92,8 +92,15 @@ class DataBundle:
 
     def to(self, device: torch.device | str) -> DataBundle:
         """Move the in-memory splits to ``device`` (in place) and return the bundle."""
+        from vaekit.data.packed import PackedImages
+
+        moved: dict[int, PackedImages] = {}  # splits sharing one packed array keep sharing it
         for s in (self.train, self.val, self.test):
-            if s is not None and s.in_memory:
+            if s is not None and isinstance(s.x, PackedImages):
+                if id(s.x) not in moved:
+                    moved[id(s.x)] = s.x.to(device)
+                s.x = moved[id(s.x)]
+            elif s is not None and s.in_memory:
                 s.x = s.x.to(device)
                 s.y = None if s.y is None else s.y.to(device)
         return self

@@ -1,7 +1,8 @@
 """Batches for training and evaluation.
 
-Data that fits in memory lives as one tensor on the training device; a batch is an index
-slice of a per-epoch permutation (no per-item Python). Memory-mapped data is read one batch
+Data that fits in memory lives as one tensor on the training device (binary images as
+packed bits, unpacked per batch on the device); a batch is an index slice of a per-epoch
+permutation (no per-item Python). Memory-mapped data is read one batch
 at a time through a :class:`torch.utils.data.DataLoader`.
 """
 
@@ -14,6 +15,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from vaekit.data.base import Split
+from vaekit.data.packed import PackedImages
 
 Batch = tuple[torch.Tensor, torch.Tensor | None]
 
@@ -88,10 +90,24 @@ def iterate_batches(
     n = len(split)
     device = torch.device(device)
     rank, world = shard if shard is not None else (0, 1)
-    if split.in_memory:
-        x_all = split.x.to(device)
+    packed = isinstance(split.x, PackedImages)
+    if split.in_memory or packed:
+        if packed:  # packed bits on the device, unpacked per batch there
+            images = split.x.to(device)
+            rows_of = torch.as_tensor(split.indices, device=device)
+
+            def take(rows: torch.Tensor) -> torch.Tensor:
+                return images.rows(rows_of.index_select(0, rows))
+        else:
+            x_all = split.x.to(device)
+
+            def take(rows: torch.Tensor) -> torch.Tensor:
+                return x_all.index_select(0, rows)
+
         y_all = None if split.y is None else split.y.to(device)
         perm = torch.randperm(n, device=device) if shuffle else None
+        if perm is None and packed:
+            perm = torch.arange(n, device=device)
         for i, b in zip(
             range(0, n, batch_size), global_batches(n, batch_size, world), strict=False
         ):
@@ -105,7 +121,7 @@ def iterate_batches(
                 y = None if y_all is None else y_all[i + lo : i + hi][keep]
             else:
                 rows = perm[i + lo : i + hi]
-                x = x_all.index_select(0, rows)
+                x = take(rows)
                 y = None if y_all is None else y_all.index_select(0, rows)[keep]
             yield (torch.bernoulli(x) if dynamic_binarize else x)[keep], y
         return

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from vaekit.data.arrays import load_array_file
 from vaekit.data.base import RawData
+from vaekit.data.dsprites import load_dsprites
 from vaekit.data.mnist import load_mnist
 from vaekit.errors import DataError
 
@@ -32,6 +33,11 @@ def register_dataset(
 
 
 register_dataset("mnist", load_mnist, "MNIST digits, 60,000 train / 10,000 test, 1x28x28 in [0, 1]")
+register_dataset(
+    "dsprites",
+    load_dsprites,
+    "dSprites, 737,280 binary 1x64x64 sprites over 5 known factors (no test split)",
+)
 
 
 def load_raw(

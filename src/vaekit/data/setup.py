@@ -6,13 +6,15 @@ import numpy as np
 import torch
 
 from vaekit.config import Config
-from vaekit.data.arrays import scan_values
+from vaekit.data.arrays import known_in_unit_interval, scan_values
 from vaekit.data.base import DataBundle, RawData
 from vaekit.data.prepare import prepare_data
 from vaekit.data.registry import load_raw
 
 
 def _in_unit_interval(x: torch.Tensor | np.ndarray) -> bool:
+    if known_in_unit_interval(x):
+        return True
     return scan_values(x, lambda a: (a < 0) | (a > 1))[0] == 0
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import torch
 
 from vaekit.data import build_data
+from vaekit.eval import disentanglement_run as _dis  # noqa: F401  (registers its metric)
 from vaekit.eval import metrics as _metrics  # noqa: F401  (registers the metrics)
 from vaekit.eval.registry import EvalContext, get_metric
 from vaekit.io.model_io import load
@@ -21,7 +22,7 @@ DEFAULT_METRICS = ("elbo", "recon", "latent", "probe")
 
 def evaluate_run(
     run_dir: str | Path,
-    split: str = "test",
+    split: str | None = None,
     metrics: Sequence[str] | None = None,
     iw_samples: int | None = None,
     batch_size: int = 1000,
@@ -29,11 +30,15 @@ def evaluate_run(
     seed: int = 0,
     memory_mb: float = 512.0,
     quiet: bool = True,
+    disentanglement_points: int = 10000,
 ) -> dict[str, Any]:
     """Evaluate the run's model on ``split`` and merge the results into ``evaluation.json``.
 
     Parameters
     ----------
+    split
+        ``train``, ``val`` or ``test``; by default ``test``, or ``val`` for data without a
+        test split (dSprites, a single array file).
     metrics
         Names from :data:`vaekit.eval.METRICS`; by default ``elbo``, ``recon``, ``latent``,
         ``probe`` (when the data has labels), plus ``iw`` when ``iw_samples`` is given.
@@ -41,6 +46,9 @@ def evaluate_run(
         ``k`` of the importance-sampled log-likelihood (default 5000 when ``iw`` is asked for).
     memory_mb
         Memory cap for the importance-sampling chunks.
+    disentanglement_points
+        Training points of the ``disentanglement`` metrics (the study's 10,000; test and
+        evaluation points are half as many).
 
     Returns
     -------
@@ -56,10 +64,13 @@ def evaluate_run(
     data = build_data(cfg)
     if not explicit and data.train.y is None:  # the default set skips what needs labels
         metric_objs = [m for m in metric_objs if m.name != "probe"]
+    if split is None:
+        split = "test" if data.test is not None else "val"
     device = torch.device(device)
     ctx = EvalContext(
         load(run_dir, device), data, split, device, batch_size, seed,
-        iw_samples or 5000, memory_mb, data_dir=cfg.data.data_dir, quiet=quiet,
+        iw_samples or 5000, memory_mb, data_dir=cfg.data.data_dir,
+        disentanglement_points=disentanglement_points, quiet=quiet,
     )  # fmt: skip
     data.split(split)  # a clear error for a split the dataset lacks
     result: dict[str, Any] = {"split": split, "n": len(data.split(split))}

@@ -28,6 +28,7 @@ class EvalContext:
     memory_mb: float = 512.0
     n_samples: int = 10000
     data_dir: str | None = None
+    disentanglement_points: int = 10000
     quiet: bool = True
     console: Console = field(default_factory=lambda: Console(stderr=True))
     _posterior: tuple | None = None

@@ -19,10 +19,17 @@ from vaekit.distributions.likelihoods import make_likelihood
 from vaekit.errors import ConfigError, DataError
 from vaekit.models.paths import lerp, slerp
 from vaekit.models.registry import register_model
-from vaekit.nn import ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder
+from vaekit.nn import (
+    BurgessDecoder,
+    BurgessEncoder,
+    ConvDecoder,
+    ConvEncoder,
+    MLPDecoder,
+    MLPEncoder,
+)
 from vaekit.objectives import LossOutput, elbo_loss
 
-ARCHS = ("mlp", "conv")
+ARCHS = ("mlp", "conv", "burgess")
 
 
 @register_model("vae", "Gaussian-latent VAE (Kingma & Welling 2014): ELBO with a N(0, I) prior")
@@ -36,7 +43,10 @@ class VAE(nn.Module):
     latent_dim
         Number of latent dimensions.
     arch
-        ``"mlp"`` or ``"conv"`` (images only).
+        ``"mlp"``, ``"conv"`` (images only) or ``"burgess"`` (64x64 images: the conv
+        architecture of the disentanglement literature, disentanglement_lib's
+        ``conv_encoder`` / ``deconv_decoder``; ``hidden``, ``channels``, ``activation``
+        and ``batchnorm`` do not apply).
     hidden
         MLP hidden widths (the decoder mirrors them); for ``conv``, the first value is the
         width of the fully connected layer after the convolutions.
@@ -125,6 +135,9 @@ class VAE(nn.Module):
                 self.input_shape,
                 activation,
             )
+        elif arch == "burgess":
+            self.encoder = BurgessEncoder(self.input_shape, self.cond_dim)
+            self.decoder = BurgessDecoder(self.latent_dim + self.cond_dim, self.input_shape)
         else:
             width = hidden[0] if hidden else 256
             self.encoder = ConvEncoder(

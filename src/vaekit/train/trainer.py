@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import signal
@@ -186,6 +187,8 @@ class Trainer:
         for name, v in (("epochs", config.epochs), ("batch_size", config.batch_size)):
             if v < 1:
                 raise ConfigError(f"{name} must be >= 1, got {v}")
+        if config.steps_per_epoch < 0:
+            raise ConfigError(f"steps_per_epoch must be >= 0, got {config.steps_per_epoch}")
         if not config.lr > 0:
             raise ConfigError(f"lr must be > 0, got {config.lr}")
         if config.free_bits < 0:
@@ -288,9 +291,7 @@ class Trainer:
         self, progress: Any, stop_after_epoch: int | None
     ) -> tuple[list[dict[str, Any]], bool]:
         cfg, history, stopped_early = self.cfg, [], False
-        steps_per_epoch = len(
-            global_batches(len(self.data.train), cfg.batch_size, self.dist.world_size)
-        )
+        steps_per_epoch = len(self._epoch_batches())
         while self.state.epoch < cfg.epochs:
             if self.state.epoch > 0 and self.state.bad_epochs >= cfg.early_stopping > 0:
                 stopped_early = True
@@ -302,6 +303,12 @@ class Trainer:
         else:
             stopped_early = 0 < cfg.early_stopping <= self.state.bad_epochs
         return history, stopped_early
+
+    def _epoch_batches(self) -> list[int]:
+        """Sizes of one epoch's global batches: the whole training split, or the first
+        ``steps_per_epoch`` batches of a fresh permutation."""
+        sizes = global_batches(len(self.data.train), self.cfg.batch_size, self.dist.world_size)
+        return sizes[: self.cfg.steps_per_epoch] if self.cfg.steps_per_epoch > 0 else sizes
 
     def _train_epoch(self, progress: Any, steps_per_epoch: int) -> dict[str, Any]:
         cfg, model, st = self.cfg, self.model, self.state
@@ -332,7 +339,8 @@ class Trainer:
             num_workers=cfg.num_workers,
             shard=(self.dist.rank, self.dist.world_size) if self.dist.enabled else None,
         )
-        sizes = global_batches(len(self.data.train), cfg.batch_size, self.dist.world_size)
+        sizes = self._epoch_batches()
+        batches = itertools.islice(batches, len(sizes))
         for i, ((x, y), size) in enumerate(zip(batches, sizes, strict=True)):
             factor = self.kl_schedule(epoch + i / steps_per_epoch)
             weight = torch.tensor(factor, device=self.device) if cfg.compile else factor

@@ -157,10 +157,22 @@ def test_npz_reader_refuses_what_is_not_dsprites(tmp_path: Path):
     np.savez(bad, imgs=np.zeros((4, 64, 64), np.uint8))
     with pytest.raises(DataError, match=r"must be \(737280, 64, 64\)"):
         _read_npz_images(bad)
+    bad.write_bytes(b"")
+    np.savez(bad, imgs=np.full((3, 64, 64), 2, np.uint8))
+    with pytest.raises(DataError, match="other than 0 and 1"):
+        _read_npz_images(bad, n_images=3)
     with zipfile.ZipFile(bad, "w") as zf:
         zf.writestr("other.npy", b"")
     with pytest.raises(DataError, match="not a readable"):
         DSprites.load(bad)
+
+
+def test_npz_reader_streams_the_images_into_packed_bits(tmp_path: Path):
+    imgs = render(factors_of(np.arange(9000, 9000 + 9000, 1)))  # more than one read chunk
+    path = tmp_path / NPZ_NAME
+    np.savez_compressed(path, imgs=imgs.astype(np.uint8), latents_classes=factors_of(np.arange(9)))
+    bits = _read_npz_images(path, n_images=len(imgs))
+    np.testing.assert_array_equal(bits, np.packbits(imgs.reshape(len(imgs), -1), axis=1))
 
 
 @pytest.mark.skipif(not ORIGINAL.exists(), reason=f"the original {NPZ_NAME} is not in "

@@ -167,22 +167,27 @@ def _digest(bits: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(bits).data).hexdigest()
 
 
-def _read_npz_images(path: Path) -> np.ndarray:
-    """Stream ``imgs`` out of the original ``.npz`` into packed bits (never the 3 GB at once,
-    and nothing unpickled: its ``metadata`` member is never read)."""
+def _read_npz_images(path: Path, n_images: int = N_IMAGES) -> np.ndarray:
+    """Stream ``imgs`` (``n_images`` of them) out of the original ``.npz`` into packed bits
+    (never the 3 GB at once, and nothing unpickled: its ``metadata`` member is never read)."""
     try:
         with zipfile.ZipFile(path) as zf, zf.open("imgs.npy") as member:
             version = np.lib.format.read_magic(member)
-            shape, fortran, dtype = np.lib.format._read_array_header(member, version)
-            if shape != (N_IMAGES, _SIZE, _SIZE) or dtype != np.uint8 or fortran:
+            read_header = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
+            shape, fortran, dtype = read_header(member)
+            if shape != (n_images, _SIZE, _SIZE) or dtype != np.uint8 or fortran:
                 raise DataError(
-                    f"{path}: 'imgs' must be ({N_IMAGES}, 64, 64) uint8 in C order; got "
+                    f"{path}: 'imgs' must be ({n_images}, 64, 64) uint8 in C order; got "
                     f"{shape} {dtype}"
                 )
-            out = np.empty((N_IMAGES, _SIZE * _SIZE // 8), dtype=np.uint8)
+            out = np.empty((n_images, _SIZE * _SIZE // 8), dtype=np.uint8)
             step = 8192
-            for start in range(0, N_IMAGES, step):
-                k = min(step, N_IMAGES - start)
+            for start in range(0, n_images, step):
+                k = min(step, n_images - start)
                 raw = member.read(k * _SIZE * _SIZE)
                 if len(raw) != k * _SIZE * _SIZE:
                     raise DataError(f"{path}: 'imgs' is truncated at image {start}")

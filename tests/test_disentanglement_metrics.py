@@ -105,6 +105,7 @@ def test_perfect_codes_score_high_and_random_codes_low():
     assert g_mod["modularity"] > 0.95 and g_mod["explicitness_test"] > 0.95
     assert b_mod["explicitness_test"] < 0.6
     assert g_mod["modularity_score"] == g_mod["modularity"]
+    assert dis.mig(*good[:2])["discrete_mig"] == float(dis.mig(*good[:2]))
     assert dis.sap(*good) > dis.sap(*bad) + 0.1 and dis.sap(*bad) < 0.05
 
 
@@ -119,6 +120,70 @@ def test_perfect_codes_win_both_intervention_scores_and_random_ones_guess():
     # codes that never move are all pruned: the score is 0
     flat = dis.factor_vae_score(lambda x: np.zeros((len(x), 3)), Toy(), rs(0), **kw)
     assert flat == 0.0
+
+
+class NoisyToy:
+    """A dataset in the library's form: observations are drawn with the metric's rng."""
+
+    num_factors = len(SIZES)
+
+    def sample_factors(self, n: int, rng: np.random.RandomState) -> np.ndarray:
+        return np.stack([rng.randint(s, size=n) for s in SIZES], axis=1)
+
+    def sample_observations_from_factors(self, f: np.ndarray, rng) -> np.ndarray:
+        return f + 0.3 * rng.standard_normal(f.shape)
+
+
+def test_intervention_scores_draw_in_the_librarys_order():
+    """Against the library's loops written out one draw at a time (observations consume the
+    same rng, so any change of order changes the numbers)."""
+    from sklearn.linear_model import LogisticRegression
+
+    ds, rep, k = NoisyToy(), lambda x: x * 2.0, len(SIZES)
+
+    def beta_points(rs, n):
+        xs, ys = [], []
+        for _ in range(n):
+            j = rs.randint(k)
+            f1, f2 = ds.sample_factors(64, rs), ds.sample_factors(64, rs)
+            f2[:, j] = f1[:, j]
+            z1 = rep(ds.sample_observations_from_factors(f1, rs))
+            z2 = rep(ds.sample_observations_from_factors(f2, rs))
+            xs.append(np.mean(np.abs(z1 - z2), axis=0))
+            ys.append(j)
+        return np.array(xs), np.array(ys)
+
+    rs = np.random.RandomState(0)
+    x, y = beta_points(rs, 200)
+    clf = LogisticRegression(random_state=rs).fit(x, y)
+    xe, ye = beta_points(rs, 100)
+    got = dis.beta_vae_score(rep, ds, np.random.RandomState(0), num_train=200, num_eval=100)
+    assert got == pytest.approx(clf.score(xe, ye), abs=1e-12)
+    assert got["train_accuracy"] == pytest.approx(np.mean(clf.predict(x) == y), abs=1e-12)
+
+    def votes(rs, n, var, active):
+        v = np.zeros((k, len(var)), dtype=np.int64)
+        for _ in range(n):
+            j = rs.randint(k)
+            f = ds.sample_factors(64, rs)
+            f[:, j] = f[0, j]
+            local = np.var(rep(ds.sample_observations_from_factors(f, rs)), axis=0, ddof=1)
+            v[j, np.argmin(local[active] / var[active])] += 1
+        return v
+
+    rs = np.random.RandomState(4)
+    f = ds.sample_factors(1000, rs)
+    var = np.var(rep(ds.sample_observations_from_factors(f, rs)), axis=0, ddof=1)
+    active = np.sqrt(var) >= 0.05
+    train = votes(rs, 300, var, active)
+    cls = np.argmax(train, axis=0)
+    ev = votes(rs, 150, var, active)
+    expected = ev[cls, np.arange(len(var))].sum() / ev.sum()
+    got = dis.factor_vae_score(
+        rep, ds, np.random.RandomState(4), num_train=300, num_eval=150, num_variance_estimate=1000
+    )
+    assert got == pytest.approx(expected, abs=1e-12)
+    assert got["num_active_dims"] == 5
 
 
 def test_intervention_scores_follow_the_seed():

@@ -6,7 +6,8 @@ the choices. Codes are ``(N, d)`` float arrays (the library stores them transpos
 factors ``(N, K)`` integer levels.
 
 The two intervention scores take a dataset object with ``sample_factors(n, rng) -> (n, K)``,
-``images_from_factors(factors)`` and ``factor_sizes`` (or ``num_factors``), such as
+``images_from_factors(factors)`` (or the library's ``sample_observations_from_factors(factors,
+rng)``) and ``factor_sizes`` (or ``num_factors``), such as
 :class:`vaekit.data.dsprites.DSprites`, and a ``represent(images) -> (n, d)`` function; they
 draw from ``rng`` (a ``numpy.random.RandomState``) in the library's order, so the same seed
 gives the same factors as the library.
@@ -86,6 +87,24 @@ def _quiet_sklearn() -> Iterator[None]:
         yield
 
 
+class Score(float):
+    """A score's headline value (a float) that also holds the library's named results:
+    ``score["train_accuracy"]``, ``score["eval_accuracy"]``, ``dict(score.details)``."""
+
+    details: dict[str, float]
+
+    def __new__(cls, value: float, details: dict[str, Any]) -> Score:
+        obj = super().__new__(cls, value)
+        obj.details = dict(details)
+        return obj
+
+    def __getitem__(self, key: str) -> Any:
+        return self.details[key]
+
+    def keys(self) -> Any:
+        return self.details.keys()
+
+
 # ------------------------------------------------------------------- shared pieces
 def histogram_discretize(codes: np.ndarray, num_bins: int = NUM_BINS) -> np.ndarray:
     """Each column's bin among ``num_bins`` equal-width bins over its range, ``(N, d)``.
@@ -120,7 +139,7 @@ def discrete_entropy(factors: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- MIG
-def mig(codes: Any, factors: Any, num_bins: int = NUM_BINS) -> float:
+def mig(codes: Any, factors: Any, num_bins: int = NUM_BINS) -> Score:
     """Mutual information gap (Chen et al. 2018), as the library's ``_compute_mig``.
 
     Each code dimension is discretized into ``num_bins`` (20) histogram bins; the mutual
@@ -134,6 +153,11 @@ def mig(codes: Any, factors: Any, num_bins: int = NUM_BINS) -> float:
         ``(N, d)`` representations, ``d >= 2``.
     factors
         ``(N, K)`` integer factor levels; no factor may be constant.
+
+    Returns
+    -------
+    Score
+        A float; ``["discrete_mig"]`` gives the same under the library's key.
     """
     c, f = _pair(codes, factors)
     if c.shape[1] < 2:
@@ -143,7 +167,8 @@ def mig(codes: Any, factors: Any, num_bins: int = NUM_BINS) -> float:
     if (h == 0).any():
         raise DataError(f"factor {int(np.argmin(h))} is constant: MIG divides by its entropy")
     top = np.sort(m, axis=0)[::-1]
-    return float(np.mean((top[0] - top[1]) / h))
+    value = float(np.mean((top[0] - top[1]) / h))
+    return Score(value, {"discrete_mig": value})
 
 
 # ---------------------------------------------------------------------------- SAP
@@ -178,7 +203,7 @@ def sap(
     codes_test: Any,
     factors_test: Any,
     continuous_factors: bool = False,
-) -> float:
+) -> Score:
     """Separated attribute predictability (Kumar et al. 2018), as the library's ``compute_sap``.
 
     The study's discrete version: for each (code, factor) pair a
@@ -187,6 +212,11 @@ def sap(
     two best codes, averaged over factors. With ``continuous_factors`` the score is the
     squared correlation instead (0 where the code's variance is <= 1e-12). The study draws
     10,000 training and 5,000 test points.
+
+    Returns
+    -------
+    Score
+        A float; ``["SAP_score"]`` gives the same under the library's key.
     """
     c, f = _pair(codes, factors)
     ct, ft = _pair(codes_test, factors_test, "_test")
@@ -195,7 +225,8 @@ def sap(
     if c.shape[1] < 2:
         raise DataError("SAP needs at least 2 code dimensions (it is a gap between two)")
     s = np.sort(sap_score_matrix(c, f, ct, ft, continuous_factors), axis=0)
-    return float(np.mean(s[-1] - s[-2]))
+    value = float(np.mean(s[-1] - s[-2]))
+    return Score(value, {"SAP_score": value})
 
 
 # ---------------------------------------------------------------------------- DCI
@@ -347,21 +378,43 @@ def _num_factors(dataset: FactorDataset) -> int:
     return int(n) if n is not None else len(dataset.factor_sizes)
 
 
-def _represent_all(
-    represent: Represent, dataset: FactorDataset, factors: np.ndarray, chunk: int
-) -> np.ndarray:
-    """Representations of the images of ``factors`` ``(n, K)``, in order, ``chunk`` rows
-    per call (a deterministic representation gives what batch-by-batch calls give)."""
-    out = []
-    for i in range(0, len(factors), chunk):
-        codes = np.asarray(represent(dataset.images_from_factors(factors[i : i + chunk])))
-        if codes.ndim != 2 or len(codes) != len(factors[i : i + chunk]):
-            raise DataError(
-                f"represent must map n images to an (n, d) array; got shape {codes.shape} "
-                f"for {len(factors[i : i + chunk])} images"
-            )
-        out.append(codes.astype(np.float64))
-    return np.concatenate(out)
+class _Draws:
+    """Observations of consecutive factor draws, represented in large chunks.
+
+    A dataset with ``images_from_factors`` (deterministic images) is rendered when the codes
+    are asked for; one with only the library's ``sample_observations_from_factors(factors,
+    rng)`` is observed at once, so that ``rng`` is drawn from in the library's order.
+    """
+
+    def __init__(self, dataset: FactorDataset, rng: np.random.RandomState) -> None:
+        self.dataset, self.rng = dataset, rng
+        self.deferred = hasattr(dataset, "images_from_factors")
+        self.items: list[np.ndarray] = []
+
+    def add(self, factors: np.ndarray) -> None:
+        if self.deferred:
+            self.items.append(factors)
+        else:
+            observe = self.dataset.sample_observations_from_factors  # type: ignore[attr-defined]
+            self.items.append(np.asarray(observe(factors, self.rng)))
+
+    def codes(self, represent: Represent, chunk: int) -> np.ndarray:
+        """Representations ``(n, d)`` of everything added, in order, ``chunk`` per call (a
+        deterministic representation gives what batch-by-batch calls give)."""
+        data = np.concatenate(self.items)
+        self.items = []
+        out = []
+        for i in range(0, len(data), chunk):
+            part = data[i : i + chunk]
+            images = self.dataset.images_from_factors(part) if self.deferred else part
+            codes = np.asarray(represent(images))
+            if codes.ndim != 2 or len(codes) != len(part):
+                raise DataError(
+                    f"represent must map n images to an (n, d) array; got shape {codes.shape} "
+                    f"for {len(part)} images"
+                )
+            out.append(codes.astype(np.float64))
+        return np.concatenate(out)
 
 
 def sample_codes(
@@ -374,12 +427,11 @@ def sample_codes(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Codes ``(n, d)`` and factors ``(n, K)`` of ``num_points`` random images, drawn in
     batches of ``batch_size`` as the library's ``generate_batch_factor_code``."""
-    parts = [
-        dataset.sample_factors(min(batch_size, num_points - i), rng)
-        for i in range(0, num_points, batch_size)
-    ]
-    factors = np.concatenate(parts).astype(np.int64)
-    return _represent_all(represent, dataset, factors, chunk), factors
+    draws, parts = _Draws(dataset, rng), []
+    for i in range(0, num_points, batch_size):
+        parts.append(np.asarray(dataset.sample_factors(min(batch_size, num_points - i), rng)))
+        draws.add(parts[-1])
+    return draws.codes(represent, chunk), np.concatenate(parts).astype(np.int64)
 
 
 def beta_vae_score(
@@ -391,7 +443,7 @@ def beta_vae_score(
     num_eval: int = 5000,
     details: bool = False,
     on_progress: Callable[[int], None] | None = None,
-) -> float | dict[str, float]:
+) -> Score | dict[str, float]:
     """The BetaVAE score (Higgins et al. 2017), as the library's ``compute_beta_vae_sklearn``.
 
     Each point: a factor index drawn uniformly, two batches of ``batch_size`` (64) factor
@@ -401,8 +453,9 @@ def beta_vae_score(
 
     Returns
     -------
-    float or dict
-        The evaluation accuracy; with ``details``, ``{"train_accuracy", "eval_accuracy"}``.
+    Score or dict
+        The evaluation accuracy (a float, with ``["train_accuracy"]`` and
+        ``["eval_accuracy"]``); with ``details``, the plain dict.
     """
     train_x, train_y = _beta_vae_points(represent, dataset, rng, batch_size, num_train, on_progress)
     with _quiet_sklearn():
@@ -410,9 +463,8 @@ def beta_vae_score(
     train_acc = float(np.mean(model.predict(train_x) == train_y))
     eval_x, eval_y = _beta_vae_points(represent, dataset, rng, batch_size, num_eval, on_progress)
     eval_acc = float(model.score(eval_x, eval_y))
-    if details:
-        return {"train_accuracy": train_acc, "eval_accuracy": eval_acc}
-    return eval_acc
+    result = {"train_accuracy": train_acc, "eval_accuracy": eval_acc}
+    return result if details else Score(eval_acc, result)
 
 
 def _beta_vae_points(
@@ -427,16 +479,17 @@ def _beta_vae_points(
     k = _num_factors(dataset)
     labels = np.zeros(num_points, dtype=np.int64)
     points: list[np.ndarray] = []
+    draws = _Draws(dataset, rng)
     for start in range(0, num_points, per_call):
         stop = min(start + per_call, num_points)
-        pairs = []
         for i in range(start, stop):  # the library's draws, in its order
             labels[i] = rng.randint(k)
-            f1 = dataset.sample_factors(batch_size, rng)
-            f2 = dataset.sample_factors(batch_size, rng)
+            f1 = np.asarray(dataset.sample_factors(batch_size, rng))
+            f2 = np.asarray(dataset.sample_factors(batch_size, rng))
             f2[:, labels[i]] = f1[:, labels[i]]
-            pairs += [f1, f2]
-        codes = _represent_all(represent, dataset, np.concatenate(pairs), 2 * batch_size * per_call)
+            draws.add(f1)
+            draws.add(f2)
+        codes = draws.codes(represent, 2 * batch_size * per_call)
         codes = codes.reshape(stop - start, 2, batch_size, -1)
         points.append(np.mean(np.abs(codes[:, 0] - codes[:, 1]), axis=1))
         if on_progress is not None:
@@ -455,7 +508,7 @@ def factor_vae_score(
     prune_threshold: float = PRUNE_THRESHOLD,
     details: bool = False,
     on_progress: Callable[[int], None] | None = None,
-) -> float | dict[str, float]:
+) -> Score | dict[str, float]:
     """The FactorVAE score (Kim & Mnih 2018), as the library's ``compute_factor_vae``.
 
     Global variances (``ddof=1``) of each code over ``num_variance_estimate`` (10,000) random
@@ -468,17 +521,18 @@ def factor_vae_score(
 
     Returns
     -------
-    float or dict
-        The evaluation accuracy; with ``details``, ``{"train_accuracy", "eval_accuracy",
-        "num_active_dims"}``.
+    Score or dict
+        The evaluation accuracy (a float, with ``["train_accuracy"]``,
+        ``["eval_accuracy"]`` and ``["num_active_dims"]``); with ``details``, the plain dict.
     """
-    factors = dataset.sample_factors(num_variance_estimate, rng)
-    codes = _represent_all(represent, dataset, factors, 1024)
+    draws = _Draws(dataset, rng)
+    draws.add(np.asarray(dataset.sample_factors(num_variance_estimate, rng)))
+    codes = draws.codes(represent, 1024)
     global_var = np.var(codes, axis=0, ddof=1)
     active = np.sqrt(global_var) >= prune_threshold
     if not active.any():
         zero = {"train_accuracy": 0.0, "eval_accuracy": 0.0, "num_active_dims": 0}
-        return zero if details else 0.0
+        return zero if details else Score(0.0, zero)
     train_votes = _factor_vae_votes(
         represent, dataset, rng, batch_size, num_train, global_var, active, on_progress
     )
@@ -489,13 +543,12 @@ def factor_vae_score(
         represent, dataset, rng, batch_size, num_eval, global_var, active, on_progress
     )
     eval_acc = float(np.sum(eval_votes[classifier, cols]) / np.sum(eval_votes))
-    if details:
-        return {
-            "train_accuracy": train_acc,
-            "eval_accuracy": eval_acc,
-            "num_active_dims": int(active.sum()),
-        }
-    return eval_acc
+    result = {
+        "train_accuracy": train_acc,
+        "eval_accuracy": eval_acc,
+        "num_active_dims": int(active.sum()),
+    }
+    return result if details else Score(eval_acc, result)
 
 
 def _factor_vae_votes(
@@ -513,16 +566,17 @@ def _factor_vae_votes(
     active codes (the accuracy does not depend on the labelling of columns)."""
     k = _num_factors(dataset)
     votes = np.zeros((k, global_var.shape[0]), dtype=np.int64)
+    draws = _Draws(dataset, rng)
     for start in range(0, num_points, per_call):
         stop = min(start + per_call, num_points)
-        index, batches = [], []
+        index = []
         for _ in range(start, stop):  # the library's draws, in its order
             j = rng.randint(k)
-            f = dataset.sample_factors(batch_size, rng)
+            f = np.asarray(dataset.sample_factors(batch_size, rng))
             f[:, j] = f[0, j]
             index.append(j)
-            batches.append(f)
-        codes = _represent_all(represent, dataset, np.concatenate(batches), batch_size * per_call)
+            draws.add(f)
+        codes = draws.codes(represent, batch_size * per_call)
         local_var = np.var(codes.reshape(stop - start, batch_size, -1), axis=1, ddof=1)
         winners = np.argmin(local_var[:, active] / global_var[active], axis=1)
         np.add.at(votes, (np.array(index), winners), 1)

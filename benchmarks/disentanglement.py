@@ -167,7 +167,8 @@ def main() -> None:
     shown = []
     for name, rs in results.items():
         best = max(rs, key=lambda r: r["mig"])
-        path = figures / f"dsprites-traversal-{tag(name).rstrip('-')}.png"
+        stem = tag(name) if MODELS[name][1] else f"{tag(name)}default"
+        path = figures / f"dsprites-traversal-{stem}.png"
         make_plot(best["run"], "traversal", path, index=0)
         shown.append(f"- {name}, seed {best['seed']} (MIG {best['mig']:.3f}): `{path}`")
     mig = {n: statistics.median(r["mig"] for r in rs) for n, rs in results.items()}

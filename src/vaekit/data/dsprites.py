@@ -296,8 +296,6 @@ class DSprites:
         """The original images when :func:`find_original` finds them, else the procedural
         ones (cached); all held as packed bits."""
         original = find_original(data_dir)
-        if data_dir is not None and original is None and Path(data_dir).is_file():
-            raise DataError(f"{data_dir} is not the dSprites .npz")
         if original is not None:
             return cls(_read_npz_images(original), str(original))
         return cls(procedural_bits(cache, progress))

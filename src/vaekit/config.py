@@ -46,6 +46,13 @@ class ModelConfig:
     commitment: float = 0.25  # vqvae: commitment cost
     alpha: float = 1.0  # btcvae: weight of the index-code mutual information
     gamma: float | None = None  # None: the model's default (btcvae 1 = DWKL weight, factorvae 10)
+    embed_dim: int | None = None  # seq-vae/rnnlm: token embedding width (0: one-hot sized)
+    rnn: str = "gru"  # seq-vae: encoder cell, gru | lstm
+    rnn_hidden: int | None = None  # seq-vae: encoder hidden size per direction
+    bidirectional: bool = True  # seq-vae: bidirectional encoder
+    decoder_hidden: int | None = None  # seq-vae/rnnlm: GRU decoder hidden size
+    decoder_layers: int = 1  # seq-vae/rnnlm: GRU decoder layers
+    word_dropout: float = 0.0  # seq-vae: decoder inputs replaced by <unk> with this probability
 
 
 @dataclass
@@ -59,6 +66,12 @@ class DataConfig:
     standardize: bool | None = None  # None: standardize when the likelihood is Gaussian
     label_column: str | None = None  # csv column (name or index) holding labels
     download: bool = True
+    text_column: str | None = None  # csv: the column of sequences (makes a .csv text data)
+    tokenizer: str = "auto"  # sequences: auto | char | smiles | word
+    vocab_size: int = 10000  # word tokenizer: most frequent words kept, the rest <unk>
+    lowercase: bool = True  # word tokenizer: lower-case before splitting
+    max_length: int = 0  # sequences: most tokens per sequence (longer is an error); 0: no cap
+    max_examples: int = 0  # sequences: seeded random subset of the training lines; 0: all
 
 
 @dataclass
@@ -77,7 +90,7 @@ class TrainConfig:
     lr_step_epochs: int = 10
     lr_gamma: float = 0.1
     lr_stage_ratio: float = 3.0  # iwae schedule: stage i lasts ratio^i (3 = the paper)
-    kl_schedule: str = "constant"  # constant | linear | cyclical
+    kl_schedule: str = "constant"  # constant | linear | cyclical | logistic
     warmup_epochs: float = 10.0
     kl_cycles: int = 4
     kl_ratio: float = 0.5
@@ -95,6 +108,38 @@ class TrainConfig:
     prior_epochs: int = 0  # vqvae: epochs of the code prior after the autoencoder (0: none)
     flush_denormal: bool = True  # on CPU, flush denormal floats to zero (speed; see Trainer)
     dist_timeout: float = 120.0  # torchrun jobs: seconds a collective may wait for a rank
+
+
+#: named settings applied before the YAML file, flags and --set (``--preset NAME``)
+PRESETS: dict[str, dict[str, dict[str, Any]]] = {
+    # the MOSES VAE (Polykovskiy et al. 2020) as its code's defaults set it: character tokens,
+    # one-hot-sized trainable embeddings, GRU encoder 256 (one direction), latent 128, GRU
+    # decoder 3 x 512, batch 512, Adam 3e-4, gradient clip 50, 100 epochs, KL weight rising
+    # linearly to 0.05 over the 100 epochs. MOSES averages the reconstruction per token and
+    # sums the KL per molecule; vaekit sums both per molecule, so the same balance at the
+    # MOSES training set's mean of 36 tokens (<eos> included) is beta = 0.05 x 36 = 1.8.
+    "moses-vae": {
+        "model": {
+            "name": "seq-vae", "latent_dim": 128, "embed_dim": 0, "rnn": "gru",
+            "rnn_hidden": 256, "bidirectional": False, "decoder_hidden": 512,
+            "decoder_layers": 3, "word_dropout": 0.0, "beta": 1.8,
+        },
+        "data": {"dataset": "moses", "tokenizer": "char"},
+        "train": {
+            "batch_size": 512, "lr": 3e-4, "grad_clip": 50.0, "epochs": 100,
+            "kl_schedule": "linear", "warmup_epochs": 100.0,
+        },
+    },
+}  # fmt: skip
+
+
+def apply_preset(cfg: Config, name: str) -> None:
+    """Set the values of the preset ``name`` (see :data:`PRESETS`) on ``cfg``."""
+    if name not in PRESETS:
+        raise ConfigError(_unknown(name, list(PRESETS), "preset"))
+    for section, values in PRESETS[name].items():
+        for key, value in values.items():
+            cfg.set(f"{section}.{key}", value)
 
 
 @dataclass

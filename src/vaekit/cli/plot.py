@@ -23,8 +23,15 @@ def plot_command(
     split: str = typer.Option(None, "--split", help="Split shown. [default: test, else val]"),
     n: int = typer.Option(None, "-n", "--num", help="Examples, samples, rows or grid side."),
     steps: int = typer.Option(None, "--steps", help="Points per interpolation or traversal row."),
-    source: str = typer.Option(None, "--from", help="Class to start from (name or index)."),
-    target: str = typer.Option(None, "--to", help="Class to go to (name or index)."),
+    source: str = typer.Option(
+        None, "--from", help="Class to start from (name or index); sequences: the text."
+    ),
+    target: str = typer.Option(
+        None, "--to", help="Class to go to (name or index); sequences: the text."
+    ),
+    texts: list[str] = typer.Option(
+        None, "--text", help="Sequences: a text to reconstruct (repeat the flag for more)."
+    ),
     indices: str = typer.Option(None, "--indices", help="Two example indices, e.g. 12,40."),
     spherical: bool = typer.Option(False, "--spherical", help="Spherical interpolation."),
     index: int = typer.Option(None, "--index", help="Traverse around this example's mean."),
@@ -39,16 +46,20 @@ def plot_command(
     """Draw one figure of a run.
 
     Kinds: curves, reconstructions, samples, latent-map, manifold, interpolation, traversal,
-    kl, arithmetic. Examples: 'vaekit plot RUN interpolation --from 3 --to 8',
+    kl, arithmetic. For a sequence run, interpolation, reconstructions and samples are
+    text, printed and written to RUN/plots/KIND.txt ('vaekit plot RUN interpolation
+    --from "i went home ." --to "she is here ."'). Examples: 'vaekit plot RUN interpolation --from 3 --to 8',
     'vaekit plot RUN arithmetic --from 4 --to 9', 'vaekit plot RUN traversal --index 7'.
     """
     options = dict(
         n=n, steps=steps, source=source, target=target, indices=indices, spherical=spherical,
-        index=index, method=method, label=label, seed=seed,
+        index=index, method=method, label=label, seed=seed, texts=texts or None,
     )  # fmt: skip
     if dims is not None:
         options["dims"] = dims if kind == "manifold" else _int(dims, "--dims")
     path = make_plot(run, kind, output, split, resolve_device(device), **options)
+    if path.suffix == ".txt":  # a sequence run's text view: show it
+        typer.echo(path.read_text().rstrip("\n"))
     typer.echo(str(path))
 
 

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from vaekit.data import build_data
 from vaekit.errors import ConfigError
 from vaekit.io import load
 from vaekit.io.run_dir import read_run_config
+from vaekit.io.safe import atomic_write_text
+from vaekit.models.seq_generation import check_decoding
 from vaekit.train import resolve_device
 from vaekit.viz import save_image_grid
+
+#: sequences decoded per batch
+SAMPLE_BATCH = 2000
+ARRAY_SUFFIXES, TEXT_SUFFIXES = (".png", ".npy", ".csv"), (".txt", ".smi")
 
 
 def sample_command(
@@ -21,18 +30,39 @@ def sample_command(
     n: int = typer.Option(64, "-n", "--num", help="Number of samples."),
     label: int = typer.Option(None, "--label", help="Class to generate (conditional models)."),
     output: Path = typer.Option(
-        Path("samples.png"), "-o", "--output", help=".png grid, or .npy/.csv values."
+        None,
+        "-o",
+        "--output",
+        help=".png grid, or .npy/.csv values; sequences: a .txt/.smi file, one per line. "
+        "[default: samples.png, samples.txt]",
     ),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
+    temperature: float = typer.Option(1.0, "--temperature", help="Sequences: softmax temperature."),
+    greedy: bool = typer.Option(
+        False, "--greedy", help="Sequences: the most likely token each step."
+    ),
+    top_p: float = typer.Option(1.0, "--top-p", help="Sequences: nucleus sampling mass (1: off)."),
+    max_length: int = typer.Option(
+        None, "--max-length", help="Sequences: most tokens each. [default: the model's]"
+    ),
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
 ) -> None:
-    """Sample from the prior and decode: an image grid (.png) or the values (.npy/.csv)."""
+    """Sample from the prior and decode: an image grid (.png) or the values (.npy/.csv);
+    for a sequence model, text lines (.txt/.smi)."""
     if n < 1:
         raise ConfigError(f"-n must be >= 1, got {n}")
-    suffix = output.suffix.lower()
-    if suffix not in (".png", ".npy", ".csv"):
-        raise ConfigError(f"output must end in .png, .npy or .csv, got {output.name!r}")
+    if output is not None and output.suffix.lower() not in (*ARRAY_SUFFIXES, *TEXT_SUFFIXES):
+        raise ConfigError(f"output must end in .png, .npy or .csv (.txt or .smi for a sequence "
+                          f"model), got {output.name!r}")  # fmt: skip
     model = load(run, resolve_device(device))
+    if model.modality == "sequence":
+        _sample_text(model, n, output or Path("samples.txt"), seed, temperature, greedy, top_p,
+                     max_length)  # fmt: skip
+        return
+    output = output or Path("samples.png")
+    suffix = output.suffix.lower()
+    if suffix not in ARRAY_SUFFIXES:
+        raise ConfigError(f"output must end in .png, .npy or .csv, got {output.name!r}")
     if label is not None and not model.conditional:
         raise ConfigError(f"model {model.registry_name!r} is not conditional; drop --label")
     if label is not None and not 0 <= label < model.num_classes:
@@ -53,4 +83,27 @@ def sample_command(
             np.save(output, values.reshape(n, *model.input_shape))
         else:
             np.savetxt(output, values, delimiter=",", fmt="%.6g")
+    typer.echo(str(output))
+
+
+def _sample_text(
+    model: Any, n: int, output: Path, seed: int, temperature: float, greedy: bool,
+    top_p: float, max_length: int | None,
+) -> None:  # fmt: skip
+    """Write ``n`` sampled sequences to ``output``, one per line, drawn in batches."""
+    if output.suffix.lower() not in TEXT_SUFFIXES:
+        raise ConfigError(f"a sequence model writes .txt or .smi files, got {output.name!r}")
+    check_decoding(temperature, top_p, max_length or model.max_length)
+    torch.manual_seed(seed)
+    lines: list[str] = []
+    with Progress(TextColumn("[bold]sampling"), BarColumn(), MofNCompleteColumn(),
+                  console=Console(stderr=True), transient=True) as progress:  # fmt: skip
+        task = progress.add_task("sample", total=n)
+        for i in range(0, n, SAMPLE_BATCH):
+            ids = model.sample(min(SAMPLE_BATCH, n - i), temperature=temperature, greedy=greedy,
+                               top_p=top_p, max_length=max_length)  # fmt: skip
+            lines += model.to_text(ids)
+            progress.advance(task, ids.shape[0])
+    output.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(output, "".join(line + "\n" for line in lines))
     typer.echo(str(output))

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from vaekit.config import Config
+from vaekit.config import PRESETS, Config, apply_preset
 from vaekit.errors import ConfigError
 from vaekit.train import resume, train
 from vaekit.train.distributed import launch_rank
@@ -27,6 +27,7 @@ _FLAGS = {  # CLI parameter -> config key
     "prior": "model.prior",
     "prior_components": "model.prior_components",
     "inference": "model.inference",
+    "word_dropout": "model.word_dropout",
     "dataset": "data.dataset",
     "data_dir": "data.data_dir",
     "binarize": "data.binarize",
@@ -46,9 +47,18 @@ _FLAGS = {  # CLI parameter -> config key
 }
 
 
-def build_config(config_file: Path | None, flags: dict[str, Any], sets: list[str]) -> Config:
-    """Defaults, then the YAML file, then explicit flags, then ``--set`` assignments."""
+def build_config(
+    config_file: Path | None, flags: dict[str, Any], sets: list[str], preset: str | None = None
+) -> Config:
+    """Defaults, then the preset, then the YAML file, then explicit flags, then ``--set``."""
     cfg = Config.from_yaml(config_file) if config_file else Config()
+    if preset:  # the file's own values win over the preset's
+        loaded, defaults = cfg.to_dict(), Config().to_dict()
+        apply_preset(cfg, preset)
+        for section in Config.SECTIONS:
+            for key, value in loaded[section].items():
+                if value != defaults[section][key]:
+                    cfg.set(f"{section}.{key}", value)
     for name, value in flags.items():
         if value is None:
             continue
@@ -102,7 +112,15 @@ def train_command(
     inference: str = typer.Option(
         None, "--inference", help="hvae: bottom-up | ladder. [default: bottom-up]"
     ),
-    kl_schedule: str = typer.Option(None, "--kl-schedule", help="constant | linear | cyclical."),
+    kl_schedule: str = typer.Option(
+        None, "--kl-schedule", help="constant | linear | cyclical | logistic."
+    ),
+    word_dropout: float = typer.Option(
+        None, "--word-dropout", help="seq-vae: decoder inputs replaced by <unk> (e.g. 0.25)."
+    ),
+    preset: str = typer.Option(
+        None, "--preset", help=f"Named settings applied first: {', '.join(PRESETS)}."
+    ),
     warmup_epochs: float = typer.Option(
         None, "--warmup-epochs", help="Epochs of linear KL warm-up."
     ),
@@ -142,7 +160,7 @@ def train_command(
     if resume_dir is not None:
         kept = ("epochs", "device", "threads")
         others = [k for k, v in flags.items() if v is not None and k not in kept]
-        if others or config_file or sets:
+        if others or config_file or sets or preset:
             raise ConfigError(
                 "with --resume only --epochs, --device and --threads may be given "
                 f"(got {', '.join('--' + k.replace('_', '-') for k in others) or '--config/--set'})"
@@ -154,7 +172,7 @@ def train_command(
             console.print(f"run {resume_dir}: {result.epochs} epochs done")
             typer.echo(str(resume_dir))
         return
-    cfg = build_config(config_file, flags, sets or [])
+    cfg = build_config(config_file, flags, sets or [], preset)
     run_dir = train(cfg, quiet=quiet, console=console)
     if launch_rank() == 0:
         console.print(f"[green]trained[/] {cfg.model.name} on {cfg.data.dataset}: {run_dir}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -64,6 +65,9 @@ class DataBundle:
         binarized afresh each time (the validation and test splits once, with a fixed seed).
     mean, std
         Standardization applied to the data (``x' = (x - mean) / std``), or ``None``.
+    tokenizer
+        For sequence data (splits of :class:`~vaekit.data.sequences.TokenSequences`), the
+        tokenizer that made the ids; ``None`` for arrays.
     """
 
     name: str
@@ -76,6 +80,11 @@ class DataBundle:
     binarize: str = "none"
     mean: torch.Tensor | None = None
     std: torch.Tensor | None = None
+    tokenizer: Any = None  # sequences: the :class:`~vaekit.text.Tokenizer` of their ids
+
+    @property
+    def is_sequence(self) -> bool:
+        return self.tokenizer is not None
 
     @property
     def is_image(self) -> bool:
@@ -93,10 +102,13 @@ class DataBundle:
     def to(self, device: torch.device | str) -> DataBundle:
         """Move the in-memory splits to ``device`` (in place) and return the bundle."""
         from vaekit.data.packed import PackedImages
+        from vaekit.data.sequences import TokenSequences
 
         moved: dict[int, PackedImages] = {}  # splits sharing one packed array keep sharing it
         for s in (self.train, self.val, self.test):
-            if s is not None and isinstance(s.x, PackedImages):
+            if s is not None and isinstance(s.x, TokenSequences):
+                s.x = s.x.to(device)
+            elif s is not None and isinstance(s.x, PackedImages):
                 if id(s.x) not in moved:
                     moved[id(s.x)] = s.x.to(device)
                 s.x = moved[id(s.x)]

@@ -87,6 +87,12 @@ def iterate_batches(
         batch of ``batch_size``; dynamic binarization draws the whole global batch, so a
         process's rows are exactly those a single process would see.
     """
+    from vaekit.data.sequences import TokenSequences, sequence_batches
+
+    if isinstance(split.x, TokenSequences):  # token ids: length-bucketed, padded per batch
+        yield from sequence_batches(split.x, batch_size, shuffle=shuffle, device=device,
+                                    shard=shard)  # fmt: skip
+        return
     n = len(split)
     device = torch.device(device)
     rank, world = shard if shard is not None else (0, 1)

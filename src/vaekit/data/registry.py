@@ -10,6 +10,7 @@ from vaekit.data.arrays import load_array_file
 from vaekit.data.base import RawData
 from vaekit.data.dsprites import load_dsprites
 from vaekit.data.mnist import load_mnist
+from vaekit.data.text_files import RawText, is_text_path, load_moses, load_sentences, load_text_file
 from vaekit.errors import DataError
 
 
@@ -18,7 +19,7 @@ class DatasetEntry:
     """A registered dataset: ``loader(data_dir, download_ok) -> RawData``."""
 
     name: str
-    loader: Callable[[str | None, bool], RawData]
+    loader: Callable[[str | None, bool], RawData | RawText]
     description: str
 
 
@@ -26,7 +27,7 @@ DATASETS: dict[str, DatasetEntry] = {}
 
 
 def register_dataset(
-    name: str, loader: Callable[[str | None, bool], RawData], description: str
+    name: str, loader: Callable[[str | None, bool], RawData | RawText], description: str
 ) -> None:
     """Register a named dataset."""
     DATASETS[name] = DatasetEntry(name, loader, description)
@@ -38,6 +39,16 @@ register_dataset(
     load_dsprites,
     "dSprites, 737,280 binary 1x64x64 sprites over 5 known factors (no test split)",
 )
+register_dataset(
+    "moses",
+    load_moses,
+    "MOSES SMILES (Polykovskiy et al. 2020): 1,584,663 train / 176,074 test molecules",
+)
+register_dataset(
+    "sentences",
+    load_sentences,
+    "English sentences, one per line: train / valid / test text files (DIR/sentences)",
+)
 
 
 def load_raw(
@@ -45,13 +56,19 @@ def load_raw(
     data_dir: str | None = None,
     label_column: str | int | None = None,
     download_ok: bool = True,
-) -> RawData:
-    """Load a registered dataset by name, or a ``.npy`` / ``.npz`` / ``.csv`` file by path."""
+    text_column: str | None = None,
+) -> RawData | RawText:
+    """Load a registered dataset by name, or a file by path: ``.npy`` / ``.npz`` / ``.csv``
+    arrays, or sequences (``.txt``, ``.smi``, a ``.csv`` column with ``text_column``, and
+    their ``.gz`` variants)."""
     if dataset in DATASETS:
         return DATASETS[dataset].loader(data_dir, download_ok)
+    if is_text_path(dataset, text_column):
+        return load_text_file(dataset, text_column)
     path = Path(dataset)
     if path.suffix.lower() in (".npy", ".npz", ".csv"):
         return load_array_file(path, label_column)
     raise DataError(
-        f"unknown dataset {dataset!r}: give one of {', '.join(DATASETS)} or a .npy/.npz/.csv path"
+        f"unknown dataset {dataset!r}: give one of {', '.join(DATASETS)}, a .npy/.npz/.csv path "
+        "or a text file (.txt, .smi, .gz)"
     )

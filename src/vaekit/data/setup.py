@@ -10,6 +10,8 @@ from vaekit.data.arrays import known_in_unit_interval, scan_values
 from vaekit.data.base import DataBundle, RawData
 from vaekit.data.prepare import prepare_data
 from vaekit.data.registry import load_raw
+from vaekit.data.text_files import RawText, prepare_text
+from vaekit.text.tokenizers import Tokenizer
 
 
 def _in_unit_interval(x: torch.Tensor | np.ndarray) -> bool:
@@ -36,10 +38,21 @@ def resolve_auto(cfg: Config, raw: RawData) -> None:
         cfg.data.standardize = tabular and cfg.model.likelihood.startswith("gaussian")
 
 
-def build_data(cfg: Config) -> DataBundle:
-    """Load and prepare the data described by ``cfg`` (resolving its ``auto`` fields)."""
+def build_data(cfg: Config, tokenizer: Tokenizer | None = None) -> DataBundle:
+    """Load and prepare the data described by ``cfg`` (resolving its ``auto`` fields).
+
+    Sequence data is encoded with ``tokenizer`` when given (a trained model's), else with
+    one fitted on the training lines.
+    """
     d = cfg.data
-    raw = load_raw(d.dataset, d.data_dir, d.label_column, d.download)
+    raw = load_raw(d.dataset, d.data_dir, d.label_column, d.download, d.text_column)
+    if isinstance(raw, RawText):
+        if cfg.model.likelihood == "auto":
+            cfg.model.likelihood = "categorical"
+        return prepare_text(
+            raw, tokenizer or d.tokenizer, d.vocab_size, d.lowercase, d.max_length,
+            d.max_examples, d.val_size, cfg.train.seed,
+        )  # fmt: skip
     resolve_auto(cfg, raw)
     return prepare_data(
         raw,

@@ -131,6 +131,25 @@ class LearnedGaussian(_GaussianBase):
         return self.raw_log_sigma.clamp(LOG_SIGMA_MIN, LOG_SIGMA_MAX)
 
 
+class Categorical(Likelihood):
+    """One token out of a vocabulary, from logits ``(..., V)``: the likelihood of sequence
+    models, applied per position (the model sums over the positions that are not padding)."""
+
+    def log_prob(self, params: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """``log softmax(params)[x]``: ``params`` ``(..., V)``, ``x`` ``(...)`` ids -> ``(...)``."""
+        return -F.cross_entropy(params.reshape(-1, params.shape[-1]).float(), x.reshape(-1),
+                                reduction="none").view(x.shape)  # fmt: skip
+
+    def mean(self, params: torch.Tensor) -> torch.Tensor:
+        """Token probabilities ``(..., V)``."""
+        return torch.softmax(params.float(), dim=-1)
+
+    def sample(self, params: torch.Tensor) -> torch.Tensor:
+        return torch.multinomial(self.mean(params).reshape(-1, params.shape[-1]), 1).view(
+            params.shape[:-1]
+        )
+
+
 _Factory = Callable[[Sequence[int], float], Likelihood]
 
 #: name -> (factory(event_shape, sigma), one-line description)
@@ -144,6 +163,10 @@ LIKELIHOODS: dict[str, tuple[_Factory, str]] = {
     "gaussian-learned-dim": (
         lambda shape, sigma: LearnedGaussian(shape, per_dim=True, sigma=sigma),
         "Gaussian with a learned sigma per data dimension",
+    ),
+    "categorical": (
+        lambda shape, sigma: Categorical(),
+        "categorical over a vocabulary, per token (sequence models)",
     ),
 }
 

@@ -41,7 +41,7 @@ def elbo_terms(
     sums = torch.zeros(2, dtype=torch.float64, device=device)
     kl_dims = torch.zeros(model.latent_dim, dtype=torch.float64, device=device)
     layer_kl: dict[str, torch.Tensor] = {}  # hvae: kl_z1, kl_z2
-    n = 0
+    n, dims = 0, 0
     with eval_mode(model), torch.random.fork_rng(devices=cuda):
         torch.manual_seed(seed)
         for x, y in iterate_batches(split, batch_size, device=device, mean=mean, std=std):
@@ -53,6 +53,7 @@ def elbo_terms(
                 if key.startswith("kl_"):
                     layer_kl[key] = layer_kl.get(key, 0.0) + value.double() * b
             n += b
+            dims += int(model.data_dims(x).sum())
     recon, kl = (sums / max(n, 1)).tolist()
     result: dict[str, float | list[float] | int] = {
         "loss": recon + kl,
@@ -63,6 +64,6 @@ def elbo_terms(
         "n": n,
     }
     result.update({key: float(v) / max(n, 1) for key, v in layer_kl.items()})
-    dims = math.prod(model.input_shape)
-    result["bits_per_dim"] = (recon + kl) / (dims * math.log(2))
+    # bits per data dimension (per token for sequences)
+    result["bits_per_dim"] = (recon + kl) * n / (max(dims, 1) * math.log(2))
     return result

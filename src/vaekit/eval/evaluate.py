@@ -12,12 +12,15 @@ import torch
 from vaekit.data import build_data
 from vaekit.eval import disentanglement_run as _dis  # noqa: F401  (registers its metric)
 from vaekit.eval import metrics as _metrics  # noqa: F401  (registers the metrics)
+from vaekit.eval import sequences as _sequences  # noqa: F401  (registers its metric)
 from vaekit.eval.registry import EvalContext, get_metric
 from vaekit.io.model_io import load
 from vaekit.io.run_dir import EVALUATION_FILE, read_run_config
 from vaekit.io.safe import atomic_write_text
 
 DEFAULT_METRICS = ("elbo", "recon", "latent", "probe")
+#: the defaults of sequence models (no fixed-shape reconstruction, no labels)
+SEQUENCE_METRICS = ("elbo", "latent", "sequence")
 
 
 def evaluate_run(
@@ -41,7 +44,9 @@ def evaluate_run(
         test split (dSprites, a single array file).
     metrics
         Names from :data:`vaekit.eval.METRICS`; by default ``elbo``, ``recon``, ``latent``,
-        ``probe`` (when the data has labels), plus ``iw`` when ``iw_samples`` is given.
+        ``probe`` (when the data has labels), plus ``iw`` when ``iw_samples`` is given;
+        for sequence models ``elbo``, ``latent`` and ``sequence`` (greedy reconstruction
+        accuracy), with ``iw`` adding the per-token NLL and the perplexity.
     iw_samples
         ``k`` of the importance-sampled log-likelihood (default 5000 when ``iw`` is asked for).
     memory_mb
@@ -58,17 +63,19 @@ def evaluate_run(
     run_dir = Path(run_dir)
     cfg = read_run_config(run_dir)
     explicit = metrics is not None
+    device = torch.device(device)
+    model = load(run_dir, device)
     if metrics is None:
-        metrics = list(DEFAULT_METRICS) + (["iw"] if iw_samples else [])
+        base = SEQUENCE_METRICS if model.modality == "sequence" else DEFAULT_METRICS
+        metrics = list(base) + (["iw"] if iw_samples else [])
     metric_objs = [get_metric(m) for m in metrics]
-    data = build_data(cfg)
+    data = build_data(cfg, getattr(model, "tokenizer", None))
     if not explicit and data.train.y is None:  # the default set skips what needs labels
         metric_objs = [m for m in metric_objs if m.name != "probe"]
     if split is None:
         split = "test" if data.test is not None else "val"
-    device = torch.device(device)
     ctx = EvalContext(
-        load(run_dir, device), data, split, device, batch_size, seed,
+        model, data, split, device, batch_size, seed,
         iw_samples or 5000, memory_mb, data_dir=cfg.data.data_dir,
         disentanglement_points=disentanglement_points, quiet=quiet,
     )  # fmt: skip

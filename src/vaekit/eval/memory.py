@@ -17,7 +17,12 @@ LIKELIHOOD_FLOATS = 3
 def floats_per_sample(model: nn.Module) -> int:
     """Floats that decoding one latent sample holds: every decoder layer's output plus the
     likelihood's temporaries. Measured with forward hooks on one decode, so it follows
-    the architecture (a conv decoder holds far more than its output)."""
+    the architecture (a conv decoder holds far more than its output). A model that knows
+    its own figure (a sequence model: it depends on the length) gives it by
+    ``floats_per_sample()``."""
+    own = getattr(model, "floats_per_sample", None)
+    if callable(own):
+        return int(own())
     total = 0
 
     def count(module: nn.Module, inputs: object, output: object) -> None:

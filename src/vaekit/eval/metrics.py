@@ -51,13 +51,22 @@ def iw_metric(ctx: EvalContext) -> dict[str, Any]:
             ctx.data.mean, ctx.data.std, on_batch=lambda n: progress.advance(task, n),
         )  # fmt: skip
     nll = -float(bound.mean())
-    dims = math.prod(ctx.model.input_shape)
-    return {
+    dims = split_dims(ctx.model, split, ctx.batch_size, ctx.device) / len(bound)  # per example
+    result = {
         "nll": nll,
         "nll_bits_per_dim": nll / (dims * math.log(2)),
         "nll_std_error": float(bound.std() / math.sqrt(len(bound))),
         "iw_k": ctx.iw_samples,
     }
+    if ctx.model.modality == "sequence":
+        result.update(nll_per_token=nll / dims, perplexity=math.exp(nll / dims))
+    return result
+
+
+def split_dims(model: Any, split: Any, batch_size: int, device: torch.device) -> int:
+    """Data dimensions of a whole split (tokens for sequences, ``<eos>`` included)."""
+    return sum(int(model.data_dims(x).sum())
+               for x, _ in iterate_batches(split, batch_size, device=device))  # fmt: skip
 
 
 @register_metric("latent", "active units (Var_x E_q[z_d] > 0.01) and mutual information I(x; z)")

@@ -15,6 +15,7 @@ EVALUATION_FILE = "evaluation.json"
 METRICS_FILE = "metrics.jsonl"
 PLOTS_DIR = "plots"
 REPORT_FILE = "report.html"
+TOKENIZER_FILE = "tokenizer.json"
 
 
 def default_run_dir(cfg: Config, root: str | Path = "runs") -> Path:
@@ -24,7 +25,7 @@ def default_run_dir(cfg: Config, root: str | Path = "runs") -> Path:
 
 
 #: what a run writes before its first checkpoint (plus temporary ``.*.tmp`` files)
-_EARLY_FILES = {CONFIG_FILE, "model.json", METRICS_FILE, "checkpoint"}
+_EARLY_FILES = {CONFIG_FILE, "model.json", TOKENIZER_FILE, METRICS_FILE, "checkpoint"}
 
 
 def never_checkpointed(run_dir: str | Path) -> bool:

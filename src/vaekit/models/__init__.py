@@ -1,6 +1,6 @@
 """Models: one file per variant, all registered in :mod:`vaekit.models.registry`."""
 
-from vaekit.models import beta_vae, btcvae, cvae, factorvae, hvae, iwae, vae, vqvae  # noqa: F401
+from vaekit.models import beta_vae, btcvae, cvae, factorvae, hvae, iwae, seq_vae, vae, vqvae  # noqa: F401, I001
 from vaekit.models.beta_vae import BetaVAE
 from vaekit.models.btcvae import BetaTCVAE
 from vaekit.models.cvae import CVAE
@@ -14,10 +14,13 @@ from vaekit.models.registry import (
     list_models,
     register_model,
 )
+from vaekit.models.seq_vae import RNNLM, SeqVAE
 from vaekit.models.vae import VAE
 from vaekit.models.vqvae import VQVAE
 
 __all__ = [
+    "RNNLM",
+    "SeqVAE",
     "VAE",
     "VQVAE",
     "BetaTCVAE",

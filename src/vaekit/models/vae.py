@@ -73,6 +73,10 @@ class VAE(nn.Module):
     """
 
     registry_name = "vae"
+    #: the kind of data: "array" (fixed-shape tensors) or "sequence" (token ids)
+    modality = "array"
+    #: whether the model has a latent code at all (a language model has none)
+    has_latent = True
     #: whether the model takes class labels (then it has ``num_classes``)
     conditional = False
     cond_dim = 0
@@ -106,6 +110,9 @@ class VAE(nn.Module):
             raise ConfigError(f"beta must be >= 0, got {beta}")
         if arch not in ARCHS:
             raise ConfigError(f"unknown arch {arch!r}; choose one of {', '.join(ARCHS)}")
+        if likelihood == "categorical":
+            raise ConfigError("the categorical likelihood is for sequence models (seq-vae, "
+                              "rnnlm); this data needs bernoulli or gaussian")  # fmt: skip
         self.input_shape = tuple(int(s) for s in input_shape)
         self.latent_dim = int(latent_dim)
         self.beta = float(beta)
@@ -191,6 +198,11 @@ class VAE(nn.Module):
         """Parameters that ``loss`` never reaches (trained by a later stage, if at all);
         data-parallel training leaves them out of its gradient averaging."""
         return []
+
+    def data_dims(self, x: torch.Tensor) -> torch.Tensor:
+        """Data dimensions of each example ``(B,)`` (tokens for sequences): the unit of
+        per-dimension figures (bits per dimension, per-token NLL)."""
+        return torch.full((x.shape[0],), math.prod(self.input_shape), device=x.device)
 
     # ----------------------------------------------------------------- configuration
     @property

@@ -7,6 +7,7 @@ the batch size.
 from __future__ import annotations
 
 import abc
+import math
 from dataclasses import dataclass
 
 from vaekit.errors import ConfigError
@@ -69,10 +70,33 @@ class CyclicalSchedule(KLSchedule):
         return min(1.0, tau / self.ratio)
 
 
+@dataclass(frozen=True)
+class LogisticSchedule(KLSchedule):
+    """Bowman et al. (2016)'s logistic annealing: ``1 / (1 + exp(-k (t - t0)))``.
+
+    Centred at ``t0 = warmup_epochs / 2`` with ``k = 10 / warmup_epochs``, so the factor
+    rises from 0.007 to 0.993 over ``warmup_epochs`` (Bowman's re-implementations use
+    ``k = 0.0025``, ``t0 = 2500`` in steps: ``warmup_epochs`` = 4000 steps' worth).
+    """
+
+    warmup_epochs: float
+
+    def __post_init__(self) -> None:
+        if self.warmup_epochs < 0:
+            raise ConfigError(f"warmup_epochs must be >= 0, got {self.warmup_epochs}")
+
+    def __call__(self, t: float) -> float:
+        if self.warmup_epochs == 0:
+            return 1.0
+        x = -10.0 * (t - self.warmup_epochs / 2) / self.warmup_epochs
+        return 1.0 / (1.0 + math.exp(x)) if x < 700 else 0.0
+
+
 KL_SCHEDULES = {
     "constant": "KL weight fixed at beta",
     "linear": "linear warm-up from 0 to beta over --warmup-epochs",
     "cyclical": "cyclical annealing: --kl-cycles cycles, rising over the first --kl-ratio of each",
+    "logistic": "logistic rise (Bowman et al. 2016), centred at half of --warmup-epochs",
 }
 
 
@@ -88,6 +112,7 @@ def make_kl_schedule(
         "constant": lambda: ConstantSchedule(),
         "linear": lambda: LinearWarmup(warmup_epochs),
         "cyclical": lambda: CyclicalSchedule(total_epochs, cycles, ratio),
+        "logistic": lambda: LogisticSchedule(warmup_epochs),
     }
     if name not in factories:
         raise ConfigError(f"unknown KL schedule {name!r}; choose one of {', '.join(KL_SCHEDULES)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from vaekit.plots import image_kinds as _image_kinds  # noqa: F401, I001
 from vaekit.plots import stats_kinds as _stats_kinds  # noqa: F401  (registers the kinds)
 from vaekit.plots.registry import PLOT_KINDS, PlotKind, check_options, get_plot_kind
 from vaekit.plots.run import PlotRun
+from vaekit.plots.text_kinds import TEXT_KINDS
 
 
 def applicable_kinds(run: PlotRun) -> list[PlotKind]:
@@ -51,10 +53,12 @@ def make_plot(
         The kind's options (e.g. ``n``, ``steps``, ``source``/``target``, ``spherical``);
         an option the kind does not take is an error.
     """
-    plot = get_plot_kind(kind)
-    given = check_options(plot, options)
     if not isinstance(run, PlotRun):
         run = PlotRun.open(run, split, device)
+    if run.model.modality == "sequence" and kind in TEXT_KINDS:
+        return _text_view(run, kind, output, options)
+    plot = get_plot_kind(kind)
+    given = check_options(plot, options)
     if plot.images:
         run.require_images(kind)
     if plot.labels:
@@ -63,3 +67,25 @@ def make_plot(
     if output.suffix.lower() != ".png":
         raise ConfigError(f"plots are PNG files; got {output.name!r}")
     return plot.fn(run, output, **given)
+
+
+def _text_view(run: PlotRun, kind: str, output: str | Path | None, options: dict) -> Path:
+    """Write a sequence run's text view ``kind`` to ``RUN/plots/KIND.txt`` (or ``output``)."""
+    from vaekit.io.safe import atomic_write_text
+    from vaekit.plots.registry import flag
+
+    fn, _ = TEXT_KINDS[kind]
+    takes = list(inspect.signature(fn).parameters)[1:]
+    given = {k: v for k, v in options.items() if v is not None and v is not False}
+    unknown = sorted(set(given) - set(takes))
+    if unknown:
+        raise ConfigError(f"the {kind!r} view of a sequence run does not take "
+                          f"{', '.join(flag(k) for k in unknown)} (it takes "
+                          f"{', '.join(flag(k) for k in takes)})")  # fmt: skip
+    text = fn(run, **given)
+    path = Path(output) if output is not None else run.plots_dir / f"{kind}.txt"
+    if path.suffix.lower() != ".txt":
+        raise ConfigError(f"a sequence run's {kind!r} view is text; give a .txt path")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, text + "\n")
+    return path

@@ -11,6 +11,7 @@ import torch
 
 from vaekit.config import Config
 from vaekit.data import DataBundle, build_data, iterate_batches
+from vaekit.data.sequences import TokenSequences
 from vaekit.errors import ConfigError
 from vaekit.eval.latent import active_units, posterior_stats
 from vaekit.eval.mode import eval_mode
@@ -70,7 +71,7 @@ class PlotRun:
     def data(self) -> DataBundle:
         """The run's data, prepared as in training."""
         if self._data is None:
-            data = build_data(self.cfg)
+            data = build_data(self.cfg, getattr(self.model, "tokenizer", None))
             if self.requested_split is not None:
                 data.split(self.requested_split)  # a clear error for a split the data lack
             self._data = data
@@ -121,7 +122,12 @@ class PlotRun:
         return y
 
     def inputs(self, n: int | None = None) -> torch.Tensor:
-        """The first ``n`` examples of the split as the model sees them, on the device."""
+        """The first ``n`` examples of the split as the model sees them, on the device
+        (sequences: ``(n, T)`` ids padded to the longest of them)."""
+        split = self.data.split(self.split)
+        if isinstance(split.x, TokenSequences):
+            rows = torch.arange(min(n or self.limit, len(split), self.limit))
+            return split.x.to(self.device).batch(rows.to(self.device))
         if self._x is None:
             chunks, count = [], 0
             split = self.data.split(self.split)

@@ -15,6 +15,7 @@ from vaekit.errors import ConfigError, DataError
 from vaekit.io.model_io import MODEL_JSON, model_from_spec, model_spec
 from vaekit.io.run_dir import (
     CONFIG_FILE,
+    TOKENIZER_FILE,
     clear_run,
     default_run_dir,
     never_checkpointed,
@@ -33,6 +34,19 @@ from vaekit.train.trainer import CHECKPOINT_DIR, Trainer, TrainResult, flush_den
 def build_model(cfg: Config, data: DataBundle) -> VAE:
     """The model described by ``cfg.model`` for data shaped like ``data``."""
     m = cfg.model
+    cls = get_model_class(m.name)
+    if (cls.modality == "sequence") != data.is_sequence:
+        if data.is_sequence:
+            raise DataError(
+                f"dataset {data.name!r} holds token sequences; model {m.name!r} "
+                "takes fixed-shape arrays (use --model seq-vae or rnnlm)"
+            )
+        raise DataError(
+            f"model {m.name!r} takes token sequences; dataset {data.name!r} holds "
+            "arrays (give a .txt/.smi file, moses or sentences)"
+        )
+    if data.is_sequence:
+        return _build_sequence_model(cfg, data)
     kwargs: dict[str, Any] = {
         "input_shape": data.input_shape,
         "latent_dim": m.latent_dim,
@@ -50,7 +64,6 @@ def build_model(cfg: Config, data: DataBundle) -> VAE:
     }
     if m.beta is not None:
         kwargs["beta"] = m.beta
-    cls = get_model_class(m.name)
     options = {key: getattr(m, key) for key in cls.extra_options}
     kwargs.update({k: v for k, v in options.items() if v is not None})
     kwargs.update(cls.data_options(len(data.train)))
@@ -61,6 +74,32 @@ def build_model(cfg: Config, data: DataBundle) -> VAE:
     model = create_model(m.name, **kwargs)
     if m.init_output_bias and data.train.in_memory:
         model.init_output_bias(data.train.x.mean(0))
+    return model
+
+
+def _build_sequence_model(cfg: Config, data: DataBundle) -> VAE:
+    """A sequence model for ``data``: its tokenizer, the longest training sequence (x 1.5)
+    as the default generation length, and the decoder bias at the token frequencies."""
+    from vaekit.data.sequences import TokenSequences
+
+    m, seqs = cfg.model, data.train.x
+    assert isinstance(seqs, TokenSequences)
+    longest = int(seqs.lengths.max())
+    kwargs: dict[str, Any] = {
+        "tokenizer": data.tokenizer.to_dict(), "latent_dim": m.latent_dim,
+        "posterior": m.posterior, "flow_steps": m.flow_steps, "prior": m.prior,
+        "prior_components": m.prior_components, "likelihood": m.likelihood,
+        "max_length": cfg.data.max_length + 1 if cfg.data.max_length else (3 * longest + 1) // 2,
+        "rnn": m.rnn, "bidirectional": m.bidirectional, "word_dropout": m.word_dropout,
+        "decoder_layers": m.decoder_layers,
+    }  # fmt: skip
+    for key in ("embed_dim", "rnn_hidden", "decoder_hidden", "beta"):
+        if getattr(m, key) is not None:
+            kwargs[key] = getattr(m, key)
+    model = create_model(m.name, **kwargs)
+    if m.init_output_bias:
+        counts = torch.bincount(seqs.tokens, minlength=data.tokenizer.vocab_size)
+        model.init_output_bias(counts)
     return model
 
 
@@ -112,6 +151,8 @@ def _train(
         atomic_write_text(out / CONFIG_FILE, cfg.to_yaml())
         # weights are written when training completes; until then the checkpoint holds them
         atomic_write_text(out / MODEL_JSON, json.dumps(model_spec(model), indent=2))
+        if data.tokenizer is not None:  # also inside model.json; here for other tools
+            data.tokenizer.save(out / TOKENIZER_FILE)
     distributed.barrier(info)
     set_threads(cfg.train.threads, console, warn=not quiet)  # once data, model and out check out
     result = Trainer(model, data, cfg.train, out, quiet=quiet, console=console).fit(
@@ -185,8 +226,8 @@ def resume(
         flush_denormals()
     info, owned = distributed.setup(dev, cfg.train.dist_timeout)
     try:
-        data = build_data(cfg)
         model = model_from_spec(run_dir)
+        data = build_data(cfg, getattr(model, "tokenizer", None))
         trainer = Trainer(model, data, cfg.train, run_dir, quiet=quiet, console=console)
         trainer.resume()
         set_threads(cfg.train.threads, console, warn=not quiet)  # after the files check out
@@ -205,7 +246,9 @@ def validate_config(cfg: Config) -> None:
     from vaekit.distributions import LIKELIHOODS
     from vaekit.distributions.factory import POSTERIORS, PRIORS
     from vaekit.models.vae import ARCHS
+    from vaekit.nn.rnn import CELLS
     from vaekit.objectives import KL_SCHEDULES
+    from vaekit.text.tokenizers import KINDS as TOKENIZER_KINDS
     from vaekit.train.lr import LR_SCHEDULES
     from vaekit.train.trainer import OPTIMIZERS, resolve_device
 
@@ -216,6 +259,8 @@ def validate_config(cfg: Config) -> None:
         ("model.likelihood", m.likelihood, ("auto", *LIKELIHOODS)),
         ("model.posterior", m.posterior, POSTERIORS),
         ("model.prior", m.prior, PRIORS),
+        ("model.rnn", m.rnn, tuple(CELLS)),
+        ("data.tokenizer", d.tokenizer, ("auto", *TOKENIZER_KINDS)),
         ("data.binarize", d.binarize, BINARIZE_MODES),
         ("train.kl_schedule", t.kl_schedule, tuple(KL_SCHEDULES)),
         ("train.lr_schedule", t.lr_schedule, LR_SCHEDULES),
@@ -234,7 +279,8 @@ def validate_config(cfg: Config) -> None:
         ("model.flow_steps", m.flow_steps),
         ("model.sigma", m.sigma),
     ]
-    for key in ("prior_components", "iw_samples"):
+    positive += [("model.decoder_layers", m.decoder_layers), ("data.vocab_size", d.vocab_size)]
+    for key in ("prior_components", "iw_samples", "rnn_hidden", "decoder_hidden"):
         if getattr(m, key) is not None:
             positive.append((f"model.{key}", getattr(m, key)))
     non_negative = [
@@ -247,6 +293,9 @@ def validate_config(cfg: Config) -> None:
         ("train.weight_decay", t.weight_decay),
         ("train.num_workers", t.num_workers),
         ("train.threads", t.threads),
+        ("model.embed_dim", m.embed_dim or 0),
+        ("data.max_length", d.max_length),
+        ("data.max_examples", d.max_examples),
     ]
     for key, value in positive:
         if not value > 0:
@@ -256,6 +305,8 @@ def validate_config(cfg: Config) -> None:
             raise ConfigError(f"bad value for {key}: {value} (must be >= 0)")
     if any(h < 1 for h in m.hidden) or any(c < 1 for c in m.channels):
         raise ConfigError("model.hidden and model.channels must be positive widths")
+    if not 0 <= m.word_dropout <= 1:
+        raise ConfigError(f"bad value for model.word_dropout: {m.word_dropout} (must be in [0, 1])")
     if t.early_stopping and not d.val_size:
         raise ConfigError("early stopping needs a validation split (data.val_size > 0)")
     resolve_device(t.device)

@@ -432,6 +432,8 @@ class Trainer:
             record.update(
                 beta=model.beta * factor, lr=lr, seconds=seconds, samples_per_s=n_seen / seconds
             )
+            if "train_tokens" in record:  # sequences: mean tokens per example -> tokens/s
+                record["tokens_per_s"] = record["samples_per_s"] * record["train_tokens"]
             if self.writes:
                 assert self.run_dir is not None
                 # metrics first, then the checkpoint: a kill in between leaves a line that
@@ -448,10 +450,12 @@ class Trainer:
 
         if not self.quiet:
             val_txt = f"  val {record['val_loss']:.2f}" if "val_loss" in record else ""
+            rate = (f"{record['tokens_per_s']:,.0f} tokens/s" if "tokens_per_s" in record
+                    else f"{record['samples_per_s']:,.0f} samples/s")  # fmt: skip
+            au = f"  {record['active_units']} AU" if "active_units" in record else ""
             progress.console.print(
                 f"epoch {st.epoch}: loss {train[0]:.2f} (recon {train[1]:.2f}, KL {train[2]:.2f})"
-                f"{val_txt}{_layers_text(record)}  {seconds:.1f}s  "
-                f"{record['samples_per_s']:,.0f} samples/s"
+                f"{val_txt}{au}{_layers_text(record)}  {seconds:.1f}s  {rate}"
             )
         progress.remove_task(task)
         return record
@@ -477,6 +481,8 @@ class Trainer:
 
     def _check_collapse(self, record: dict[str, Any]) -> None:
         """Count active units; warn once when the posterior has collapsed for 3 epochs."""
+        if not self.model.has_latent:  # a language model has no code to collapse
+            return
         split = self.data.val if self.data.val is not None else self.data.train
         means, _, _ = posterior_stats(
             self.model, split, self.cfg.eval_batch_size, self.device, COLLAPSE_EXAMPLES,

@@ -48,7 +48,8 @@ def plot_command(
     Kinds: curves, reconstructions, samples, latent-map, manifold, interpolation, traversal,
     kl, arithmetic. For a sequence run, interpolation, reconstructions and samples are
     text, printed and written to RUN/plots/KIND.txt ('vaekit plot RUN interpolation
-    --from "i went home ." --to "she is here ."'). Examples: 'vaekit plot RUN interpolation --from 3 --to 8',
+    --from "i went home ." --to "she is here ."'). Examples:
+    'vaekit plot RUN interpolation --from 3 --to 8',
     'vaekit plot RUN arithmetic --from 4 --to 9', 'vaekit plot RUN traversal --index 7'.
     """
     options = dict(

@@ -208,6 +208,23 @@ def test_checkpoints_cross_between_ddp_and_single_process(table: Path, reference
     assert [m["epoch"] for m in read_metrics(b)] == [1, 2]
 
 
+def test_sequence_vae_under_ddp_matches_one_process(tmp_path: Path) -> None:
+    """Length-bucketed token batches, word dropout and the Gaussian noise all follow the
+    global batch: two gloo processes end with the single process's weights."""
+    words = ["a", "b", "c", "d", "e", "f"]
+    rng = np.random.default_rng(0)
+    lines = [" ".join(rng.choice(words, rng.integers(1, 7))) for _ in range(75)]
+    text = tmp_path / "t.txt"
+    text.write_text("\n".join(lines) + "\n")
+    args = ["--model", "seq-vae", "--dataset", str(text), "--latent-dim", "3", "--set",
+            "model.embed_dim=8", "--set", "model.rnn_hidden=8", "--set", "model.decoder_hidden=8",
+            "--word-dropout", "0.3", "--batch-size", "16", "--val-size", "0", "--seed", "3",
+            "--epochs", "2", "-q"]  # fmt: skip
+    _single("train", *args, "--out", str(tmp_path / "one"))
+    _torchrun("train", *args, "--out", str(tmp_path / "two"))
+    _assert_same_weights(tmp_path / "one", tmp_path / "two")
+
+
 def test_factorvae_with_two_optimizers_trains_under_ddp(table: Path) -> None:
     """The discriminator's own optimizer is averaged across ranks too: the trainer's
     end-of-training check fails the job when the ranks' copies differ."""

@@ -76,10 +76,11 @@ class TokenSequences:
         flat = self.tokens.index_select(0, pos + torch.arange(int(offsets[-1]), device=self.device))
         return TokenSequences(flat, offsets)
 
-    def batch(self, rows: torch.Tensor) -> torch.Tensor:
-        """Rows ``(B,)`` as a ``(B, T)`` id tensor padded with ``<pad>`` to their longest."""
+    def batch(self, rows: torch.Tensor, width: int | None = None) -> torch.Tensor:
+        """Rows ``(B,)`` as a ``(B, T)`` id tensor padded with ``<pad>`` to their longest
+        (or to ``width``)."""
         lengths = self.lengths.index_select(0, rows)  # (B,)
-        t = int(lengths.max()) if rows.numel() else 0
+        t = width if width is not None else (int(lengths.max()) if rows.numel() else 0)
         steps = torch.arange(t, device=self.device)
         pos = self.offsets.index_select(0, rows)[:, None] + steps  # (B, T)
         pad = steps[None, :] >= lengths[:, None]
@@ -157,5 +158,12 @@ def sequence_batches(
         [n_full * batch_size] if n % batch_size else []
     )
     for start, size in zip(starts, sizes, strict=False):
+        if world == 1:
+            yield seqs.batch(order[start : start + size]), None
+            continue
+        # every process pads its rows to the global batch's longest, so that the batch's
+        # noise (word dropout) is drawn for the same shape everywhere
+        rows = order[start : start + size]
+        width = int(seqs.lengths.index_select(0, rows).max())
         lo, hi = shard_bounds(size, rank, world)
-        yield seqs.batch(order[start + lo : start + hi]), None
+        yield seqs.batch(rows[lo:hi], width), None

@@ -10,7 +10,7 @@ network; outside the context the noise is an ordinary ``torch.randn``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -31,6 +31,27 @@ def batch_shard(start: int, stop: int, total: int) -> Iterator[None]:
         _SHARD.reset(token)
 
 
+def _sharded(
+    draw: Callable[..., torch.Tensor], shape: Sequence[int], dtype: torch.dtype,
+    device: torch.device | str,
+) -> torch.Tensor:  # fmt: skip
+    shard = _SHARD.get()
+    shape = tuple(shape)
+    if shard is None or len(shape) < 2 or shape[-2] != shard[1] - shard[0]:
+        return draw(shape, dtype=dtype, device=device)
+    start, stop, total = shard
+    if stop - start == total:
+        return draw(shape, dtype=dtype, device=device)
+    full = draw((*shape[:-2], total, shape[-1]), dtype=dtype, device=device)
+    return full.narrow(-2, start, stop - start)
+
+
+def uniform(shape: Sequence[int], dtype: torch.dtype, device: torch.device | str) -> torch.Tensor:
+    """``U[0, 1)`` noise of ``shape`` ``(..., B, T)``, sharded as :func:`standard_normal`
+    (word dropout: every example gets the draws it would get in one process)."""
+    return _sharded(torch.rand, shape, dtype, device)
+
+
 def standard_normal(
     shape: Sequence[int], dtype: torch.dtype, device: torch.device | str
 ) -> torch.Tensor:
@@ -39,12 +60,4 @@ def standard_normal(
     Inside :func:`batch_shard` with ``B`` equal to the shard's size, the noise is rows
     ``[start, stop)`` of the global batch's noise.
     """
-    shard = _SHARD.get()
-    shape = tuple(shape)
-    if shard is None or len(shape) < 2 or shape[-2] != shard[1] - shard[0]:
-        return torch.randn(shape, dtype=dtype, device=device)
-    start, stop, total = shard
-    if stop - start == total:
-        return torch.randn(shape, dtype=dtype, device=device)
-    full = torch.randn((*shape[:-2], total, shape[-1]), dtype=dtype, device=device)
-    return full.narrow(-2, start, stop - start)
+    return _sharded(torch.randn, shape, dtype, device)

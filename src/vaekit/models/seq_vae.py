@@ -17,6 +17,7 @@ from torch import nn
 from vaekit.distributions import DiagonalNormal
 from vaekit.distributions.factory import make_posterior, make_prior
 from vaekit.distributions.likelihoods import Categorical
+from vaekit.distributions.noise import uniform
 from vaekit.errors import ConfigError, DataError
 from vaekit.models.paths import lerp, slerp
 from vaekit.models.registry import register_model
@@ -163,7 +164,7 @@ class SeqVAE(VAE):
         (training only) replacing tokens after ``<bos>`` by ``<unk>``."""
         inputs = torch.cat([torch.full_like(x[:, :1], BOS_ID), x[:, :-1]], dim=1)  # (B, T)
         if self.training and self.word_dropout > 0:
-            drop = torch.rand(inputs.shape, device=x.device) < self.word_dropout
+            drop = uniform(inputs.shape, torch.float32, x.device) < self.word_dropout
             drop[:, 0] = False
             inputs = inputs.masked_fill(drop, UNK_ID)
         return inputs

@@ -68,6 +68,9 @@ def test_train_evaluate_sample_plot(corpus, tmp_path, capsys):
     code, out, err = run_cli(["plot", run, "curves"], capsys)
     assert code == 0 and out.strip().endswith("curves.png"), err
 
+    html = vaekit.make_report(run).read_text()
+    assert "<h3>samples: " in html and "<h3>interpolation: " in html and "from: " in html
+
     model = vaekit.load(run)
     q = model.encode(["the cat sat", "a dog ran"])
     assert q.mean.shape == (2, 4)

@@ -67,6 +67,8 @@ def evaluate_run(
     model = load(run_dir, device)
     if metrics is None:
         base = SEQUENCE_METRICS if model.modality == "sequence" else DEFAULT_METRICS
+        if not model.has_latent:  # a language model: no code to measure
+            base = tuple(m for m in base if m not in ("latent", "sequence"))
         metrics = list(base) + (["iw"] if iw_samples else [])
     metric_objs = [get_metric(m) for m in metrics]
     data = build_data(cfg, getattr(model, "tokenizer", None))

@@ -14,6 +14,7 @@ from vaekit.io.safe import atomic_write_text
 from vaekit.plots.make import applicable_kinds
 from vaekit.plots.registry import PLOT_KINDS
 from vaekit.plots.run import PlotRun
+from vaekit.plots.text_kinds import TEXT_KINDS
 from vaekit.viz.report import render_report
 
 TRAINING_COLUMNS = ("epoch", "train_loss", "train_recon", "train_kl", "val_loss", "val_recon",
@@ -62,7 +63,17 @@ def make_report(
         seconds = time.perf_counter() - t0
         caption = f"{kind.description}. vaekit plot RUN {kind.name} ({seconds:.1f} s)"
         figures.append((kind.name, caption, png))
-    skipped = [k for k in PLOT_KINDS if k not in {k.name for k in kinds}]
+    texts = []
+    is_sequence = run.model.modality == "sequence"
+    if is_sequence:
+        for name in ("samples", "reconstructions", "interpolation"):
+            fn, description = TEXT_KINDS[name]
+            text = fn(run)
+            atomic_write_text(run.plots_dir / f"{name}.txt", text + "\n")
+            texts.append((f"{name}: {description}", text))
+    shown = {k.name for k in kinds} | ({"samples", "reconstructions", "interpolation"}
+                                       if is_sequence else set())  # fmt: skip
+    skipped = [k for k in PLOT_KINDS if k not in shown]
     if skipped:
         notes.append(f"Not applicable to this run: {', '.join(skipped)}.")
     m = run.model
@@ -83,6 +94,7 @@ def make_report(
         run.evaluation(),
         figures,
         notes,
+        texts,
     )
     atomic_write_text(output, html_text)
     return output

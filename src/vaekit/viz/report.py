@@ -55,6 +55,7 @@ def render_report(
     evaluation: dict[str, dict[str, Any]],
     figures: Sequence[tuple[str, str, Path]],
     notes: Sequence[str] = (),
+    texts: Sequence[tuple[str, str]] = (),
 ) -> str:
     """The report's HTML.
 
@@ -70,6 +71,9 @@ def render_report(
         ``(title, caption, png_path)`` for each figure.
     notes
         Lines shown under the figures (e.g. figures that do not apply to this run).
+    texts
+        ``(title, text)`` shown preformatted after the figures (a sequence run's samples,
+        reconstructions and homotopy).
     """
     parts = [
         "<!DOCTYPE html>",
@@ -94,6 +98,8 @@ def render_report(
             f"<figure><h3>{html.escape(fig_title)}</h3>{image_tag(png, fig_title)}"
             f"<figcaption>{html.escape(caption)}</figcaption></figure>"
         )
+    for text_title, text in texts:
+        parts.append(f"<h3>{html.escape(text_title)}</h3><pre>{html.escape(text)}</pre>")
     parts += [f'<p class="note">{html.escape(n)}</p>' for n in notes]
     parts.append(f"<h2>Configuration</h2><pre>{html.escape(config_yaml)}</pre>")
     parts.append("</body></html>")

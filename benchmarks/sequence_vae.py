@@ -2,8 +2,8 @@
 
 For each corpus: ``rnnlm`` and ``seq-vae`` with (a) a constant KL weight, (b) linear KL
 annealing, (c) annealing + word dropout 0.25, (d) cyclical annealing (4 cycles, Fu et al.
-2019), (e) free bits (0.5 nats per dimension, constant weight); the same steps, batch and
-sizes for all. On the test split: NLL per sequence by importance sampling (``--iw`` samples;
+2019), (e) free bits (0.5 nats per dimension, constant weight), and (c2) = (c) with word
+dropout 0.5; the same steps, batch and sizes for all. On the test split: NLL per sequence by importance sampling (``--iw`` samples;
 exact for the language model), per token and perplexity, KL, active units, greedy
 reconstruction accuracy. SMILES adds validity (RDKit, when installed) and uniqueness of
 ``--samples`` prior samples. Ten samples and two homotopies of model (c) are printed.
@@ -46,6 +46,8 @@ CONFIGS = {
     "(b) linear annealing": ("seq-vae", {"train.kl_schedule": "linear"}),
     "(c) annealing + word dropout": (
         "seq-vae", {"train.kl_schedule": "linear", "model.word_dropout": 0.25}),
+    "(c2) annealing + word dropout 0.5": (
+        "seq-vae", {"train.kl_schedule": "linear", "model.word_dropout": 0.5}),
     "(d) cyclical annealing": ("seq-vae", {"train.kl_schedule": "cyclical", "train.kl_cycles": 4}),
     "(e) free bits 0.5": ("seq-vae", {"train.free_bits": 0.5}),
 }  # fmt: skip

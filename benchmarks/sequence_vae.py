@@ -3,10 +3,11 @@
 For each corpus: ``rnnlm`` and ``seq-vae`` with (a) a constant KL weight, (b) linear KL
 annealing, (c) annealing + word dropout 0.25, (d) cyclical annealing (4 cycles, Fu et al.
 2019), (e) free bits (0.5 nats per dimension, constant weight), and (c2) = (c) with word
-dropout 0.5; the same steps, batch and sizes for all. On the test split: NLL per sequence by importance sampling (``--iw`` samples;
-exact for the language model), per token and perplexity, KL, active units, greedy
-reconstruction accuracy. SMILES adds validity (RDKit, when installed) and uniqueness of
-``--samples`` prior samples. Ten samples and two homotopies of model (c) are printed.
+dropout 0.5; the same steps, batch and sizes for all. On the test split: NLL per sequence
+by importance sampling (``--iw`` samples; exact for the language model), per token and
+perplexity, KL, active units, greedy reconstruction accuracy. SMILES adds validity (RDKit,
+when installed) and uniqueness of ``--samples`` prior samples. Ten samples and two
+homotopies of model (c) are printed.
 
 Throughput: vaekit's trainer (length-bucketed batches, outputs only at real tokens) against a
 straightforward tutorial loop (every sequence padded to the longest in the data, random

@@ -86,10 +86,6 @@ class TokenSequences:
         pad = steps[None, :] >= lengths[:, None]
         return self.tokens[pos.clamp_(max=self.tokens.numel() - 1)].masked_fill_(pad, PAD_ID)
 
-    def __getitem__(self, rows: object) -> torch.Tensor:
-        idx = torch.arange(len(self), device=self.device)[rows]  # type: ignore[index]
-        return self.batch(idx.reshape(-1))
-
 
 def encode_lines(
     lines: list[str],

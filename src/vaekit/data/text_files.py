@@ -207,8 +207,12 @@ def prepare_text(
         if kind not in KINDS:
             raise ConfigError(f"bad value for data.tokenizer: {kind!r}; choose auto, "
                               f"{', '.join(KINDS)}")  # fmt: skip
-        tok = Tokenizer.fit(_checked(train, raw, numbers), kind,
-                            vocab_size if kind == "word" else None, lowercase)  # fmt: skip
+        try:
+            tok = Tokenizer.fit(train, kind, vocab_size if kind == "word" else None, lowercase)
+        except DataError:  # name the line: encoding with an empty vocabulary stops there
+            encode_lines(train, Tokenizer(kind, [], lowercase), 0,
+                         raw.sources.get("train", raw.name), numbers)  # fmt: skip
+            raise
 
     def split_of(name: str, lines: list[str] | None, nums: list[int] | None) -> Split | None:
         if lines is None:
@@ -224,10 +228,3 @@ def prepare_text(
         input_shape=(),
         tokenizer=tok,
     )
-
-
-def _checked(lines: list[str], raw: RawText, numbers: list[int]) -> list[str]:
-    for line, num in zip(lines, numbers, strict=True):
-        if not line.strip():
-            raise DataError(f"{raw.sources.get('train', raw.name)}, line {num}: empty sequence")
-    return lines

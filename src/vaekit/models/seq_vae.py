@@ -253,8 +253,8 @@ class SeqVAE(VAE):
     @torch.no_grad()
     def reconstruct(self, x: torch.Tensor | Texts, y: torch.Tensor | None = None) -> torch.Tensor:
         """Greedy decode of the posterior means: ids ``(B, T)``."""
-        q = self.encode(x)
-        return self.decode(q.mean, max_length=max(self.max_length, self._ids(x).shape[1]))
+        ids = self._ids(x)
+        return self.decode(self.encode(ids).mean, max_length=max(self.max_length, ids.shape[1]))
 
     def reconstruct_text(self, texts: Texts) -> list[str]:
         """Strings in, greedy reconstructions out."""

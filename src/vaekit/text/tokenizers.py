@@ -34,15 +34,13 @@ WORD_PATTERN = re.compile(r"[^\W_]+(?:'[^\W_]+)*|\S")
 
 def split_smiles(text: str) -> list[str]:
     """SMILES ``text`` as atom-level tokens; a character the pattern does not cover is an error."""
-    tokens = SMILES_PATTERN.findall(text)
-    if sum(map(len, tokens)) != len(text):
-        covered = iter(tokens)
-        pos = 0
-        for tok in covered:  # find the first position the tokens skip
-            at = text.index(tok, pos)
-            if at != pos:
-                break
-            pos = at + len(tok)
+    tokens, pos = [], 0
+    for m in SMILES_PATTERN.finditer(text):
+        if m.start() != pos:  # the pattern skipped something here
+            break
+        tokens.append(m.group())
+        pos = m.end()
+    if pos != len(text):
         raise DataError(
             f"not a SMILES string: cannot tokenize {text[pos : pos + 10]!r} in {text!r}"
         )
@@ -125,10 +123,6 @@ class Tokenizer:
                 continue
             out.append(self.itos[i] if 0 <= i < len(self.itos) else UNK)
         return (" " if self.kind == "word" else "").join(out)
-
-    def normalized(self, text: str) -> str:
-        """What ``decode(encode(text))`` gives when every token is in the vocabulary."""
-        return (" " if self.kind == "word" else "").join(self.split(text))
 
     def __len__(self) -> int:
         return len(self.itos)

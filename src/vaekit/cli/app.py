@@ -11,6 +11,7 @@ from vaekit.cli import (
     anomaly,
     evaluate,
     models,
+    molecules,
     plot,
     report,
     sample,
@@ -23,7 +24,7 @@ from vaekit.errors import VaekitError
 app = typer.Typer(
     name="vaekit",
     help="Variational autoencoders on PyTorch: train, sample, evaluate, plot, report, "
-    "detect anomalies.",
+    "detect anomalies, generate molecules.",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -39,6 +40,7 @@ app.command("plot")(plot.plot_command)
 app.command("report")(report.report_command)
 app.command("models")(models.models_command)
 app.add_typer(anomaly.app, name="anomaly")
+app.add_typer(molecules.app, name="molecules")
 
 
 def main(argv: list[str] | None = None) -> None:

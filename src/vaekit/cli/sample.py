@@ -16,7 +16,7 @@ from vaekit.errors import ConfigError
 from vaekit.io import load
 from vaekit.io.run_dir import read_run_config
 from vaekit.io.safe import atomic_write_text
-from vaekit.models.seq_generation import check_decoding
+from vaekit.models.seq_generation import check_decoding, sample_texts
 from vaekit.train import resolve_device
 from vaekit.viz import save_image_grid
 
@@ -95,15 +95,12 @@ def _sample_text(
         raise ConfigError(f"a sequence model writes .txt or .smi files, got {output.name!r}")
     check_decoding(temperature, top_p, max_length or model.max_length)
     torch.manual_seed(seed)
-    lines: list[str] = []
     with Progress(TextColumn("[bold]sampling"), BarColumn(), MofNCompleteColumn(),
                   console=Console(stderr=True), transient=True) as progress:  # fmt: skip
         task = progress.add_task("sample", total=n)
-        for i in range(0, n, SAMPLE_BATCH):
-            ids = model.sample(min(SAMPLE_BATCH, n - i), temperature=temperature, greedy=greedy,
-                               top_p=top_p, max_length=max_length)  # fmt: skip
-            lines += model.to_text(ids)
-            progress.advance(task, ids.shape[0])
+        lines = sample_texts(model, n, SAMPLE_BATCH, lambda k: progress.advance(task, k),
+                             temperature=temperature, greedy=greedy, top_p=top_p,
+                             max_length=max_length)  # fmt: skip
     output.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(output, "".join(line + "\n" for line in lines))
     typer.echo(str(output))

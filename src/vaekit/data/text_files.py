@@ -24,7 +24,9 @@ TEXT_SUFFIXES = (".txt", ".smi")
 MOSES_FILES = {
     "train.csv.gz": "cc9d6e8e9534e25a7a36361529ae739ddda8036e9072b2fc5cea6930a0592144",
     "test.csv.gz": "0248e682a9c29ca7649184dd88a4edc83f48f0e84af6b923990069c3da4501b6",
+    "test_scaffolds.csv.gz": "86c298db856515f4b31a90805de16a580c60a6adcc0ad700ae180d88ba0b9bce",
 }
+MOSES_SPLITS = ("train.csv.gz", "test.csv.gz")
 MOSES_MIRRORS = ("https://github.com/molecularsets/moses/raw/master/moses/dataset/data/",)
 
 
@@ -123,27 +125,30 @@ def _data_root(data_dir: str | None) -> list[Path]:
     return roots
 
 
-def load_moses(data_dir: str | None = None, download_ok: bool = True) -> RawText:
-    """MOSES train / test SMILES from ``DIR/moses/`` (``--data-dir``, ``$VAEKIT_DATA_DIR``),
-    else the vaekit cache, downloading the public files (checksummed) when allowed."""
-    found = None
+def moses_dir(
+    data_dir: str | None = None, download_ok: bool = True, files: tuple[str, ...] = MOSES_SPLITS
+) -> Path:
+    """The directory holding the MOSES ``files``: ``DIR/moses/`` (``--data-dir``,
+    ``$VAEKIT_DATA_DIR``), else the vaekit cache, downloading them (checksummed) when allowed."""
     for root in _data_root(data_dir):
         for d in (root / "moses", root):
-            if all((d / f).is_file() for f in MOSES_FILES):
-                found = d
-                break
-        if found:
-            break
-    if found is None:
-        found = cache_dir() / "moses"
-        missing = [f for f in MOSES_FILES if not (found / f).is_file()]
-        if missing and not download_ok:
-            raise DataError(
-                "MOSES files not found: put train.csv.gz and test.csv.gz in DIR/moses and "
-                "give --data-dir DIR (or set VAEKIT_DATA_DIR), or allow the download"
-            )
-        for f in missing:
-            download(f, [m + f for m in MOSES_MIRRORS], MOSES_FILES[f], found)
+            if all((d / f).is_file() for f in files):
+                return d
+    found = cache_dir() / "moses"
+    missing = [f for f in files if not (found / f).is_file()]
+    if missing and not download_ok:
+        raise DataError(
+            f"MOSES files not found: put {', '.join(files)} in DIR/moses and give --data-dir "
+            "DIR (or set VAEKIT_DATA_DIR), or allow the download"
+        )
+    for f in missing:
+        download(f, MOSES_MIRRORS, MOSES_FILES[f], found)
+    return found
+
+
+def load_moses(data_dir: str | None = None, download_ok: bool = True) -> RawText:
+    """MOSES train / test SMILES (see :func:`moses_dir` for where they are looked for)."""
+    found = moses_dir(data_dir, download_ok)
     out = RawText("moses", [], kind="smiles")
     for split, f in (("train", "train.csv.gz"), ("test", "test.csv.gz")):
         lines, numbers = read_lines(found / f, "SMILES")

@@ -3,6 +3,9 @@ greedy, batched, with finished rows leaving the batch."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import torch
 
 from vaekit.errors import ConfigError
@@ -76,3 +79,21 @@ def generate(
                 break
         tok = nxt[:, None]
     return out[:, : t + 1]
+
+
+def sample_texts(
+    model: torch.nn.Module,
+    n: int,
+    batch_size: int = 2000,
+    on_done: Callable[[int], None] | None = None,
+    **options: Any,
+) -> list[str]:
+    """``n`` strings sampled from a sequence model's prior, ``batch_size`` at a time;
+    ``options`` go to ``model.sample`` (temperature, greedy, top_p, max_length)."""
+    lines: list[str] = []
+    for i in range(0, n, batch_size):
+        ids = model.sample(min(batch_size, n - i), **options)  # (b, T)
+        lines += model.to_text(ids)
+        if on_done is not None:
+            on_done(ids.shape[0])
+    return lines

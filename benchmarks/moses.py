@@ -1,0 +1,176 @@
+"""MOSES benchmark: the sequence VAE and a character RNN language model, scored with every
+MOSES metric beside the published VAE, CharRNN, JTN-VAE and training-set rows.
+
+Each model trains on the MOSES training set (character tokens, as MOSES) in a resumable run
+directory; then 30,000 samples from the prior (temperature 1, at most 100 tokens, seed 1) are
+written as MOSES's CSV and scored by ``vaekit.chem.moses_metrics`` against MOSES's test and
+scaffold-test sets (its own ChemNet statistics for the FCD).
+
+The published VAE is the MOSES code default (``--preset moses-vae``: 3 x 512 GRU decoder,
+batch 512, 100 epochs on a GPU). On a CPU the budget is ``--steps`` updates of ``--batch-size``
+with a one-layer 512 decoder (``--decoder-layers``) and a larger learning rate; the table
+states both. The rnnlm is that same decoder without a latent code (the CharRNN row's role).
+
+    python benchmarks/moses.py train --model vae --steps 6000 --threads 1
+    python benchmarks/moses.py train --model rnnlm --steps 6000 --threads 1
+    python benchmarks/moses.py report [--samples 30000] [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import torch
+
+import vaekit
+import vaekit.io.run_dir
+from _record import append_results
+from vaekit.chem import METRIC_ORDER, moses_metrics, moses_references, moses_train
+from vaekit.chem.sampling import sample_smiles, write_smiles
+from vaekit.config import apply_preset
+from vaekit.io import load
+
+ROOT = Path(__file__).resolve().parent.parent / "bench-runs" / "moses"
+CHUNKS = 20  # the step budget is cut into this many "epochs" (the KL ramp runs in epochs)
+
+#: published rows (Polykovskiy et al. 2020, Table 2; mean over 3 seeds, 30,000 samples)
+PUBLISHED = {
+    "Train (MOSES)": {"valid": 1.0, "unique@1000": 1.0, "unique@10000": 1.0, "FCD/Test": 0.008,
+                      "FCD/TestSF": 0.4755, "SNN/Test": 0.6419, "SNN/TestSF": 0.5859,
+                      "Frag/Test": 1.0, "Frag/TestSF": 0.9986, "Scaf/Test": 0.9907,
+                      "Scaf/TestSF": 0.0, "IntDiv": 0.8567, "IntDiv2": 0.8508,
+                      "Filters": 1.0, "Novelty": 0.0},
+    "VAE (MOSES)": {"valid": 0.9767, "unique@1000": 1.0, "unique@10000": 0.9984,
+                    "FCD/Test": 0.099, "FCD/TestSF": 0.567, "SNN/Test": 0.6257,
+                    "SNN/TestSF": 0.5783, "Frag/Test": 0.9994, "Frag/TestSF": 0.9984,
+                    "Scaf/Test": 0.9386, "Scaf/TestSF": 0.0588, "IntDiv": 0.8558,
+                    "IntDiv2": 0.8498, "Filters": 0.997, "Novelty": 0.6949},
+    "CharRNN (MOSES)": {"valid": 0.9748, "unique@1000": 1.0, "unique@10000": 0.9994,
+                        "FCD/Test": 0.0732, "FCD/TestSF": 0.5204, "SNN/Test": 0.6015,
+                        "SNN/TestSF": 0.5649, "Frag/Test": 0.9998, "Frag/TestSF": 0.9983,
+                        "Scaf/Test": 0.9242, "Scaf/TestSF": 0.1101, "IntDiv": 0.8562,
+                        "IntDiv2": 0.8503, "Filters": 0.9943, "Novelty": 0.8419},
+    "JTN-VAE (MOSES)": {"valid": 1.0, "unique@1000": 1.0, "unique@10000": 0.9996,
+                        "FCD/Test": 0.3954, "FCD/TestSF": 0.9382, "SNN/Test": 0.5477,
+                        "SNN/TestSF": 0.5194, "Frag/Test": 0.9965, "Frag/TestSF": 0.9947,
+                        "Scaf/Test": 0.8964, "Scaf/TestSF": 0.1009, "IntDiv": 0.8551,
+                        "IntDiv2": 0.8493, "Filters": 0.976, "Novelty": 0.9143},
+}  # fmt: skip
+
+
+def config_for(args: argparse.Namespace, model: str) -> vaekit.Config:
+    cfg = vaekit.Config()
+    apply_preset(cfg, "moses-vae")
+    cfg.model.name = "seq-vae" if model == "vae" else "rnnlm"
+    cfg.model.decoder_layers = args.decoder_layers
+    cfg.data.val_size = 2000
+    cfg.train.batch_size = args.batch_size
+    cfg.train.lr = args.lr
+    cfg.train.grad_clip = args.grad_clip
+    cfg.train.epochs = CHUNKS
+    cfg.train.steps_per_epoch = args.steps // CHUNKS
+    cfg.train.warmup_epochs = CHUNKS  # MOSES: the KL weight rises over all of training
+    cfg.train.threads = args.threads
+    cfg.train.device = args.device
+    cfg.out = str(ROOT / model)
+    return cfg
+
+
+def train(args: argparse.Namespace) -> None:
+    run = ROOT / args.model
+    t0 = time.perf_counter()
+    if (run / "config.yaml").exists():  # continue, to --steps in total
+        per_epoch = vaekit.io.run_dir.read_run_config(run).train.steps_per_epoch
+        vaekit.resume(run, epochs=-(-args.steps // per_epoch), quiet=True,
+                      threads=args.threads or None)
+    else:
+        vaekit.train(config_for(args, args.model), quiet=True)
+    seconds = time.perf_counter() - t0
+    record = run / "bench-train.json"
+    if record.exists():  # a continued run: its earlier time counts too
+        seconds += json.loads(record.read_text())["seconds"]
+    record.write_text(json.dumps({"seconds": seconds, "args": vars(args)}))
+
+
+def report(args: argparse.Namespace) -> None:
+    ref, ref_sf = moses_references(args.data_dir, args.jobs, log=print)
+    train_set = moses_train(args.data_dir)
+    rows = {}
+    for model in ("vae", "rnnlm"):
+        run = ROOT / model
+        if not (run / "model.safetensors").exists():
+            print(f"{run}: not trained, skipped")
+            continue
+        gen_path = run / f"gen-{args.samples}-seed{args.seed}.csv"
+        if not gen_path.exists():
+            net = load(run, args.device)
+            write_smiles(gen_path, sample_smiles(net, args.samples, args.seed))
+        cached = gen_path.with_suffix(".metrics.json")
+        if cached.exists():
+            rows[model] = json.loads(cached.read_text())
+            continue
+        t0 = time.perf_counter()
+        smiles = [line for line in gen_path.read_text().splitlines()[1:]]
+        smiles = [s.strip('"') for s in smiles]
+        metrics = moses_metrics(smiles, ref, ref_sf, train_set, jobs=args.jobs, log=print)
+        metrics["seconds"] = time.perf_counter() - t0
+        cached.write_text(json.dumps(metrics, indent=2))
+        rows[model] = metrics
+    table(args, rows)
+
+
+def table(args: argparse.Namespace, rows: dict[str, dict]) -> None:
+    names = {"vae": "vaekit seq-vae", "rnnlm": "vaekit rnnlm"}
+    cols = [k for k in METRIC_ORDER if k not in ("logP", "SA", "QED", "weight")]
+    lines = ["| model | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for name, values in [(names[k], v) for k, v in rows.items()] + list(PUBLISHED.items()):
+        cells = [f"{values[c]:.4f}" if c in values else "" for c in cols]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    props = ["| model | logP | SA | QED | weight |", "|---|---|---|---|---|"]
+    for k, v in rows.items():
+        props.append(f"| {names[k]} | " + " | ".join(f"{v[p]:.4f}" for p in
+                                                     ("logP", "SA", "QED", "weight")) + " |")
+    runs = []
+    for k in rows:
+        info = json.loads((ROOT / k / "bench-train.json").read_text())
+        runs.append(f"{names[k]}: {info['args']['steps']} steps of {info['args']['batch_size']},"
+                    f" lr {info['args']['lr']}, decoder {info['args']['decoder_layers']} x 512,"
+                    f" {info['seconds'] / 60:.0f} min ({info['args']['threads']} thread(s))")
+    body = (
+        f"{args.samples:,} samples each (seed {args.seed}), scored by `vaekit.chem.moses_metrics`"
+        " against MOSES's test and scaffold-test sets; published rows from Polykovskiy et al."
+        " 2020 (mean of 3 seeds, GPU, 100 epochs).\n\n" + "\n".join(lines) + "\n\n"
+        "Property distributions (Wasserstein-1 to the test set):\n\n" + "\n".join(props) +
+        "\n\nTraining: " + "; ".join(runs) + "."
+    )
+    append_results("MOSES: sequence VAE and character RNN against the published table", body)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="stage", required=True)
+    t = sub.add_parser("train")
+    t.add_argument("--model", choices=("vae", "rnnlm"), required=True)
+    t.add_argument("--steps", type=int, default=6000)
+    t.add_argument("--batch-size", type=int, default=128)
+    t.add_argument("--lr", type=float, default=1e-3)
+    t.add_argument("--grad-clip", type=float, default=5.0)
+    t.add_argument("--decoder-layers", type=int, default=1)
+    t.add_argument("--threads", type=int, default=0)
+    t.add_argument("--device", default="cpu")
+    r = sub.add_parser("report")
+    r.add_argument("--samples", type=int, default=30_000)
+    r.add_argument("--seed", type=int, default=1)
+    r.add_argument("--jobs", type=int, default=2)
+    r.add_argument("--data-dir", default=None)
+    r.add_argument("--device", default="cpu")
+    args = p.parse_args()
+    torch.manual_seed(0)
+    (train if args.stage == "train" else report)(args)
+
+
+if __name__ == "__main__":
+    main()

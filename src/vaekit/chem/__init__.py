@@ -1,0 +1,28 @@
+"""Molecules: validity, canonical SMILES, properties and the MOSES benchmark's metrics.
+
+Needs the ``chem`` extra (``pip install 'vaekit[chem]'``: RDKit and fcd_torch); importing
+this package works without it, and each function says what to install when it is missing.
+"""
+
+from vaekit.chem.fcd import ChemNet, GaussianStats, frechet_distance
+from vaekit.chem.filters import passes_filters
+from vaekit.chem.metrics import METRIC_ORDER, moses_metrics
+from vaekit.chem.molecules import canonical_smiles, get_mol, is_valid, morgan_fingerprint
+from vaekit.chem.properties import (
+    MOSES_PROPERTIES,
+    OBJECTIVES,
+    logp,
+    penalized_logp,
+    qed,
+    sa_score,
+    weight,
+)
+from vaekit.chem.reference import ReferenceStats
+from vaekit.chem.references import moses_references, moses_train, read_smiles, reference_stats
+
+__all__ = [
+    "ChemNet", "GaussianStats", "METRIC_ORDER", "MOSES_PROPERTIES", "OBJECTIVES",
+    "ReferenceStats", "canonical_smiles", "frechet_distance", "get_mol", "is_valid", "logp",
+    "morgan_fingerprint", "moses_metrics", "moses_references", "moses_train", "passes_filters",
+    "penalized_logp", "qed", "read_smiles", "reference_stats", "sa_score", "weight",
+]  # fmt: skip

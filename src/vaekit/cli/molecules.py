@@ -1,0 +1,198 @@
+"""``vaekit molecules sample|metrics|optimize``: molecule generation scored as MOSES scores it."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from vaekit.errors import ConfigError
+
+app = typer.Typer(
+    help="Molecules: sample SMILES, score them with the MOSES metrics, optimize in latent space "
+    "(needs pip install 'vaekit[chem]').",
+    no_args_is_help=True,
+)
+
+
+def _progress(label: str) -> Progress:
+    return Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(),
+                    console=Console(stderr=True), transient=True)  # fmt: skip
+
+
+@app.command("sample")
+def sample_command(
+    run: Path = typer.Argument(..., help="Run directory of a sequence model trained on SMILES."),
+    n: int = typer.Option(30_000, "-n", "--num", help="Number of samples (MOSES: 30,000)."),
+    output: Path = typer.Option(
+        Path("gen.csv"), "-o", "--output", help=".csv (MOSES's SMILES column) or .smi/.txt."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Random seed (MOSES averages seeds 1, 2, 3)."),
+    max_length: int = typer.Option(100, "--max-length", help="Most tokens per sample."),
+    temperature: float = typer.Option(1.0, "--temperature", help="Softmax temperature."),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
+) -> None:
+    """Sample SMILES from the prior as MOSES does (z ~ N(0, I), temperature 1, invalid
+    samples kept) and write them."""
+    from vaekit.chem.sampling import sample_smiles, write_smiles
+    from vaekit.io import load
+    from vaekit.train import resolve_device
+
+    if not output.name.endswith((".csv", ".smi", ".txt")):
+        raise ConfigError(f"--output must end in .csv, .smi or .txt, got {output.name!r}")
+    model = load(run, resolve_device(device))
+    with _progress("sampling") as progress:
+        task = progress.add_task("sample", total=n)
+        smiles = sample_smiles(model, n, seed, max_length, temperature,
+                               on_done=lambda k: progress.advance(task, k))  # fmt: skip
+    write_smiles(output, smiles)
+    typer.echo(str(output))
+
+
+@app.command("metrics")
+def metrics_command(
+    generated: Path = typer.Argument(..., help="Generated SMILES: .csv (column SMILES) or .smi."),
+    test: Path = typer.Option(
+        None, "--test", help="Reference set. [default: the MOSES test set]"
+    ),
+    test_scaffolds: Path = typer.Option(
+        None, "--test-scaffolds", help="Second reference set (the TestSF rows). "
+        "[default: MOSES's scaffold test set when --test is not given]",
+    ),
+    train: Path = typer.Option(
+        None, "--train", help="Training SMILES for novelty. [default: the MOSES training set]"
+    ),
+    output: Path = typer.Option(
+        None, "-o", "--output", help="JSON file. [default: GENERATED.metrics.json]"
+    ),
+    data_dir: str = typer.Option(
+        None, "--data-dir", help="Directory with moses/ (else $VAEKIT_DATA_DIR, or a download)."
+    ),
+    jobs: int = typer.Option(
+        None, "--jobs", "-j", help="Worker processes for RDKit. [default: all cores]"
+    ),
+    device: str = typer.Option("cpu", "--device", help="cpu | cuda (ChemNet and similarities)."),
+    ks: str = typer.Option("1000,10000", "--unique-k", help="k of unique@k, comma-separated."),
+) -> None:
+    """Every MOSES metric of GENERATED: valid, unique@k, FCD, SNN, Frag, Scaf (Test and
+    TestSF), IntDiv, IntDiv2, Filters, logP/SA/QED/weight distances, Novelty."""
+    from vaekit.chem import ChemNet, moses_metrics, moses_references, moses_train, read_smiles
+    from vaekit.chem.references import reference_stats
+
+    console = Console(stderr=True)
+    try:
+        k_values = [int(k) for k in ks.split(",")]
+    except ValueError:
+        raise ConfigError(f"--unique-k takes integers like 1000,10000, got {ks!r}") from None
+    if jobs is not None and jobs < 1:
+        raise ConfigError(f"--jobs must be >= 1, got {jobs}")
+    jobs = jobs or os.cpu_count() or 1
+    gen = read_smiles(generated)
+    chemnet = ChemNet(device)
+
+    def log(line: str) -> None:
+        console.print(f"[dim]{line}[/dim]")
+
+    if test is None:
+        ref, ref_sf = moses_references(data_dir, jobs, chemnet, log)
+        if test_scaffolds is not None:
+            ref_sf = reference_stats(read_smiles(test_scaffolds), test_scaffolds.name, jobs,
+                                     chemnet, log)  # fmt: skip
+    else:
+        ref = reference_stats(read_smiles(test), test.name, jobs, chemnet, log)
+        ref_sf = None
+        if test_scaffolds is not None:
+            ref_sf = reference_stats(read_smiles(test_scaffolds), test_scaffolds.name, jobs,
+                                     chemnet, log)  # fmt: skip
+    train_set = set(read_smiles(train)) if train is not None else moses_train(data_dir)
+    result = moses_metrics(gen, ref, ref_sf, train_set, k_values, jobs, device, chemnet, log)
+    table = Table(title=f"MOSES metrics of {generated.name} ({len(gen):,} samples)")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in result.items():
+        table.add_row(name, f"{value:.4f}")
+    Console().print(table)
+    output = output or generated.with_name(generated.name + ".metrics.json")
+    from vaekit.io.safe import atomic_write_text
+
+    record = {"generated": str(generated), "samples": len(gen), "metrics": result}
+    atomic_write_text(output, json.dumps(record, indent=2) + "\n")
+    typer.echo(str(output))
+
+
+@app.command("optimize")
+def optimize_command(
+    run: Path = typer.Argument(..., help="Run directory of a seq-vae trained on SMILES."),
+    objective: str = typer.Option("qed", "--objective", help="qed | plogp | logp."),
+    method: str = typer.Option("gradient", "--method", help="gradient | cmaes | bo."),
+    steps: int = typer.Option(50, "--steps", help="Optimization steps (generations for cmaes)."),
+    start: Path = typer.Option(
+        None, "--start", help="SMILES to start from. [default: --n-start training molecules]"
+    ),
+    n_start: int = typer.Option(100, "--n-start", help="Random training molecules to start from."),
+    predictor_size: int = typer.Option(
+        5000, "--predictor-size", help="Training molecules the property predictor learns from."
+    ),
+    top: int = typer.Option(3, "--top", help="Best molecules to print."),
+    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    output: Path = typer.Option(
+        None, "-o", "--output", help="JSON file. [default: RUN/optimize-OBJECTIVE-METHOD.json]"
+    ),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
+) -> None:
+    """Move through the latent space toward a better property: encode starting molecules,
+    optimize (predictor-guided gradient ascent, CMA-ES or Bayesian optimization on decoded
+    molecules), print the top molecules with their scores, validity and novelty, and the path
+    of one optimization decoded step by step."""
+    from vaekit.chem import read_smiles
+    from vaekit.chem.optimize import METHODS, LatentOptimizer, training_smiles
+    from vaekit.chem.properties import OBJECTIVES
+    from vaekit.io import load
+    from vaekit.io.safe import atomic_write_text
+    from vaekit.train import resolve_device
+
+    if objective not in OBJECTIVES:
+        raise ConfigError(f"--objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
+    if method not in METHODS:
+        raise ConfigError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
+    for name, value in (("--steps", steps), ("--n-start", n_start), ("--top", top)):
+        if value < 1:
+            raise ConfigError(f"{name} must be >= 1, got {value}")
+    console = Console(stderr=True)
+    model = load(run, resolve_device(device))
+    known = training_smiles(run)
+    rng = random.Random(seed)
+    if start is not None:
+        starts = read_smiles(start)
+    else:
+        starts = rng.sample(known, min(n_start, len(known)))
+    opt = LatentOptimizer(model, objective, set(known), seed,
+                          log=lambda s: console.print(f"[dim]{s}[/dim]"))  # fmt: skip
+    if method == "gradient":
+        opt.fit_predictor(rng.sample(known, min(predictor_size, len(known))))
+    with console.status(f"{method}: {steps} steps"):
+        result = opt.run(starts, method, steps)
+    summary = result.summary()
+    table = Table(title=f"{objective} by {method}: best start {summary['best_start']:.3f}, "
+                  f"valid {summary['valid']:.1%}, novel {summary['novel']:.1%}")  # fmt: skip
+    for col in ("rank", "SMILES", objective, "step", "novel"):
+        table.add_column(col)
+    for i, f in enumerate(summary["top"][:top], 1):
+        table.add_row(str(i), f["smiles"], f"{f['score']:.3f}", str(f["step"]), str(f["novel"]))
+    Console().print(table)
+    path = Table(title="one optimization, decoded step by step")
+    for col in ("step", "SMILES", objective):
+        path.add_column(col)
+    for f in summary["path"]:
+        path.add_row(str(f["step"]), f["smiles"] or "(empty)",
+                     "invalid" if f["score"] is None else f"{f['score']:.3f}")  # fmt: skip
+    Console().print(path)
+    output = output or run / f"optimize-{objective}-{method}.json"
+    atomic_write_text(output, json.dumps(summary, indent=2) + "\n")
+    typer.echo(str(output))

@@ -289,3 +289,25 @@ def test_sample_and_optimize_cli(tmp_path, capsys):
     assert code == 2 and "--objective" in err
     code, out, err = run_cli(["molecules", "sample", run, "-o", tmp_path / "g.png"], capsys)
     assert code == 2 and ".csv, .smi or .txt" in err
+
+
+def test_molecule_figures_and_report(tmp_path, capsys):
+    corpus = tmp_path / "drugs.smi"
+    corpus.write_text("\n".join(DRUGS * 10) + "\n")
+    run = tmp_path / "run"
+    code, out, err = run_cli(["train", "--model", "seq-vae", "--dataset", corpus, "--epochs", "8",
+                              "--latent-dim", "4", "--set", "model.rnn_hidden=32", "--set",
+                              "model.decoder_hidden=64", "--batch-size", "16", "--lr", "0.005",
+                              "--device", "cpu", "-q", "--out", run], capsys)  # fmt: skip
+    assert code == 0, err
+    for kind, extra in (("molecules", ["-n", "12"]), ("property-map", ["--property", "logp"]),
+                        ("properties", ["-n", "60"])):  # fmt: skip
+        code, out, err = run_cli(["plot", run, kind, *extra], capsys)
+        assert code == 0, err
+        assert (run / "plots" / f"{kind}.png").stat().st_size > 5000
+    code, out, err = run_cli(["plot", run, "property-map", "--property", "potency"], capsys)
+    assert code == 2 and "potency" in err
+    code, out, err = run_cli(["report", run], capsys)
+    assert code == 0, err
+    html = (run / "report.html").read_text()
+    assert all(k in html for k in ("molecules", "property-map", "properties"))

@@ -41,12 +41,16 @@ def plot_command(
     method: str = typer.Option(None, "--method", help="latent-map projection: pca | tsne | umap."),
     label: str = typer.Option(None, "--label", help="Class to decode with (conditional models)."),
     seed: int = typer.Option(None, "--seed", help="Random seed (samples)."),
+    prop: str = typer.Option(
+        None, "--property", help="property-map colour: qed | logp | sa | weight."
+    ),
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
 ) -> None:
     """Draw one figure of a run.
 
     Kinds: curves, reconstructions, samples, latent-map, manifold, interpolation, traversal,
-    kl, arithmetic. For a sequence run, interpolation, reconstructions and samples are
+    kl, arithmetic; for a model trained on SMILES also molecules, property-map, properties.
+    For a sequence run, interpolation, reconstructions and samples are
     text, printed and written to RUN/plots/KIND.txt ('vaekit plot RUN interpolation
     --from "i went home ." --to "she is here ."'). Examples:
     'vaekit plot RUN interpolation --from 3 --to 8',
@@ -54,7 +58,7 @@ def plot_command(
     """
     options = dict(
         n=n, steps=steps, source=source, target=target, indices=indices, spherical=spherical,
-        index=index, method=method, label=label, seed=seed, texts=texts or None,
+        index=index, method=method, label=label, seed=seed, texts=texts or None, prop=prop,
     )  # fmt: skip
     if dims is not None:
         options["dims"] = dims if kind == "manifold" else _int(dims, "--dims")

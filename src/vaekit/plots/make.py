@@ -10,6 +10,7 @@ import torch
 
 from vaekit.errors import ConfigError
 from vaekit.plots import image_kinds as _image_kinds  # noqa: F401, I001
+from vaekit.plots import molecule_kinds as _molecule_kinds  # noqa: F401
 from vaekit.plots import stats_kinds as _stats_kinds  # noqa: F401  (registers the kinds)
 from vaekit.plots.registry import PLOT_KINDS, PlotKind, check_options, get_plot_kind
 from vaekit.plots.run import PlotRun
@@ -19,10 +20,12 @@ from vaekit.plots.text_kinds import TEXT_KINDS
 def applicable_kinds(run: PlotRun) -> list[PlotKind]:
     """The kinds that this run's data allow (image figures need images, some need labels)."""
     has_labels = run.labels() is not None
+    molecules = run.is_molecules
     return [
         k
         for k in PLOT_KINDS.values()
         if (run.is_image or not k.images) and (has_labels or not k.labels)
+        and (molecules or not k.molecules)
         and not (k.name == "manifold" and run.model.latent_dim < 2)
         and not (k.name == "arithmetic" and run.model.conditional)
         and not (k.name == "curves" and not run.records())
@@ -63,6 +66,8 @@ def make_plot(
         run.require_images(kind)
     if plot.labels:
         run.require_labels(kind)
+    if plot.molecules:
+        run.require_molecules(kind)
     output = Path(output) if output is not None else run.plots_dir / f"{kind}.png"
     if output.suffix.lower() != ".png":
         raise ConfigError(f"plots are PNG files; got {output.name!r}")

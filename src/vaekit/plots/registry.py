@@ -15,7 +15,8 @@ from vaekit.errors import ConfigError
 class PlotKind:
     """A figure of a run: ``fn(run, output, **options) -> Path``.
 
-    ``images`` marks figures that need image data, ``labels`` those that need class labels.
+    ``images`` marks figures that need image data, ``labels`` those that need class labels,
+    ``molecules`` those of a sequence model trained on SMILES (with RDKit installed).
     """
 
     name: str
@@ -23,6 +24,7 @@ class PlotKind:
     description: str
     images: bool = False
     labels: bool = False
+    molecules: bool = False
 
     @property
     def options(self) -> list[str]:
@@ -33,7 +35,7 @@ class PlotKind:
 
 PLOT_KINDS: dict[str, PlotKind] = {}
 #: option name -> command-line flag, where they differ
-FLAGS = {"source": "--from", "target": "--to", "n": "-n"}
+FLAGS = {"source": "--from", "target": "--to", "n": "-n", "prop": "--property"}
 
 
 def flag(option: str) -> str:
@@ -42,12 +44,13 @@ def flag(option: str) -> str:
 
 
 def register_plot(
-    name: str, description: str, images: bool = False, labels: bool = False
-) -> Callable:
+    name: str, description: str, images: bool = False, labels: bool = False,
+    molecules: bool = False,
+) -> Callable:  # fmt: skip
     """Decorator registering ``fn(run, output, **options)`` as the plot kind ``name``."""
 
     def deco(fn: Callable[..., Path]) -> Callable[..., Path]:
-        PLOT_KINDS[name] = PlotKind(name, fn, description, images, labels)
+        PLOT_KINDS[name] = PlotKind(name, fn, description, images, labels, molecules)
         return fn
 
     return deco

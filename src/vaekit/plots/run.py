@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,20 @@ class PlotRun:
     @property
     def class_names(self) -> list[str]:
         return list(self.data.class_names)
+
+    @property
+    def is_molecules(self) -> bool:
+        """A sequence model trained on SMILES (MOSES, or the SMILES tokenizer), RDKit at hand."""
+        model = self.model
+        if model.modality != "sequence":
+            return False
+        smiles = self.cfg.data.dataset == "moses" or model.tokenizer.kind == "smiles"
+        return smiles and importlib.util.find_spec("rdkit") is not None
+
+    def require_molecules(self, kind: str) -> None:
+        if not self.is_molecules:
+            raise ConfigError(f"the {kind!r} plot needs a sequence model trained on SMILES "
+                              "and RDKit (pip install 'vaekit[chem]')")  # fmt: skip
 
     def require_images(self, kind: str) -> None:
         if not self.is_image:

@@ -240,7 +240,9 @@ def test_latent_map_of_2d_is_the_means_and_above_is_pca(run2: PlotRun, run6: Plo
 def test_every_figure_is_drawn_and_not_blank(runs, which, tmp_path):
     run = PlotRun.open(runs[which])
     kinds = [k.name for k in applicable_kinds(run)]
-    expected = set(PLOT_KINDS) - ({"arithmetic"} if which == "cvae" else set())
+    molecule_kinds = {k.name for k in PLOT_KINDS.values() if k.molecules}
+    assert molecule_kinds == {"molecules", "property-map", "properties"}  # not for images
+    expected = set(PLOT_KINDS) - molecule_kinds - ({"arithmetic"} if which == "cvae" else set())
     assert set(kinds) == expected
     for kind in kinds:
         options = {"source": "4", "target": "9"} if kind == "arithmetic" else {}
@@ -301,7 +303,8 @@ def test_report_embeds_every_figure_and_the_numbers(runs):
     path = make_report(run)
     html = path.read_text()
     pngs = _data_uris(html)
-    assert len(pngs) == len(PLOT_KINDS) and all(p.startswith(b"\x89PNG\r\n") for p in pngs)
+    image_kinds = [k for k in PLOT_KINDS.values() if not k.molecules]
+    assert len(pngs) == len(image_kinds) and all(p.startswith(b"\x89PNG\r\n") for p in pngs)
     evaluation = json.loads((run / "evaluation.json").read_text())["test"]
     assert f"{evaluation['loss']:.4g}" in html and "latent_dim: 2" in html
     # nothing fetched from elsewhere (the embedded images' base64 may spell anything)

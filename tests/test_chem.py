@@ -261,15 +261,25 @@ def test_optimizer_rejects_bad_options():
         LatentOptimizer(lm, "qed")
 
 
-def test_sample_and_optimize_cli(tmp_path, capsys):
-    corpus = tmp_path / "drugs.smi"
-    corpus.write_text("\n".join(DRUGS * 10) + "\n")
-    run = tmp_path / "run"
-    code, out, err = run_cli(["train", "--model", "seq-vae", "--dataset", corpus, "--epochs", "1",
-                              "--latent-dim", "4", "--set", "model.rnn_hidden=16", "--set",
-                              "model.decoder_hidden=24", "--batch-size", "32", "--device", "cpu",
-                              "-q", "--out", run], capsys)  # fmt: skip
-    assert code == 0, err
+@pytest.fixture(scope="module")
+def molecule_run(tmp_path_factory):
+    """A small seq-vae trained on drug SMILES (a few valid samples, not a good model)."""
+    from vaekit.cli.app import main
+
+    root = tmp_path_factory.mktemp("molecules")
+    (root / "drugs.smi").write_text("\n".join(DRUGS * 10) + "\n")
+    args = ["train", "--model", "seq-vae", "--dataset", str(root / "drugs.smi"), "--epochs", "8",
+          "--latent-dim", "4", "--set", "model.rnn_hidden=32", "--set", "model.decoder_hidden=64",
+          "--batch-size", "16", "--lr", "0.005", "--device", "cpu", "-q",
+          "--out", str(root / "run")]  # fmt: skip
+    with pytest.raises(SystemExit) as done:
+        main(args)
+    assert done.value.code in (0, None)
+    return root / "run"
+
+
+def test_sample_and_optimize_cli(molecule_run, tmp_path, capsys):
+    run = molecule_run
     code, out, err = run_cli(["molecules", "sample", run, "-n", "25", "-o", tmp_path / "g.csv",
                               "--max-length", "40"], capsys)  # fmt: skip
     assert code == 0, err
@@ -291,15 +301,8 @@ def test_sample_and_optimize_cli(tmp_path, capsys):
     assert code == 2 and ".csv, .smi or .txt" in err
 
 
-def test_molecule_figures_and_report(tmp_path, capsys):
-    corpus = tmp_path / "drugs.smi"
-    corpus.write_text("\n".join(DRUGS * 10) + "\n")
-    run = tmp_path / "run"
-    code, out, err = run_cli(["train", "--model", "seq-vae", "--dataset", corpus, "--epochs", "8",
-                              "--latent-dim", "4", "--set", "model.rnn_hidden=32", "--set",
-                              "model.decoder_hidden=64", "--batch-size", "16", "--lr", "0.005",
-                              "--device", "cpu", "-q", "--out", run], capsys)  # fmt: skip
-    assert code == 0, err
+def test_molecule_figures_and_report(molecule_run, capsys):
+    run = molecule_run
     for kind, extra in (("molecules", ["-n", "12"]), ("property-map", ["--property", "logp"]),
                         ("properties", ["-n", "60"])):  # fmt: skip
         code, out, err = run_cli(["plot", run, kind, *extra], capsys)

@@ -99,7 +99,7 @@ def report(args: argparse.Namespace) -> None:
     ref, ref_sf = moses_references(args.data_dir, args.jobs, log=print)
     train_set = moses_train(args.data_dir)
     rows = {}
-    for model in ("vae", "rnnlm"):
+    for model in args.models.split(","):
         run = ROOT / model
         if not (run / "model.safetensors").exists():
             print(f"{run}: not trained, skipped")
@@ -118,6 +118,9 @@ def report(args: argparse.Namespace) -> None:
         metrics["seconds"] = time.perf_counter() - t0
         cached.write_text(json.dumps(metrics, indent=2))
         rows[model] = metrics
+    if args.no_record:
+        print(json.dumps(rows, indent=2))
+        return
     table(args, rows, optimization(args, train_set))
 
 
@@ -226,6 +229,8 @@ def main() -> None:
     r.add_argument("--data-dir", default=None)
     r.add_argument("--device", default="cpu")
     r.add_argument("--opt-steps", type=int, default=50)
+    r.add_argument("--models", default="vae,rnnlm")
+    r.add_argument("--no-record", action="store_true", help="score only; no RESULTS.md entry")
     args = p.parse_args()
     torch.manual_seed(0)
     (train if args.stage == "train" else report)(args)

@@ -43,8 +43,10 @@ def reference_stats(
     fcd: GaussianStats | ChemNet | None = None,
     log: Callable[[str], None] | None = None,
     cache: bool = True,
+    on_done: Callable[[int], None] | None = None,
 ) -> ReferenceStats:
-    """Statistics of ``smiles``, read from the cache when computed before."""
+    """Statistics of ``smiles``, read from the cache when computed before; ``on_done(n)``
+    reports progress in molecules while they are computed."""
     path = stats_cache(name, smiles)
     if cache and path.is_file():
         stats = ReferenceStats.load(path)
@@ -54,7 +56,7 @@ def reference_stats(
             return stats
     if log:
         log(f"statistics of {name} ({len(smiles):,} molecules, cached afterwards in {path})")
-    stats = ReferenceStats.from_smiles(smiles, name, jobs, fcd)
+    stats = ReferenceStats.from_smiles(smiles, name, jobs, fcd, on_done)
     if cache:
         os.makedirs(path.parent, exist_ok=True)
         stats.save(path)
@@ -67,6 +69,7 @@ def moses_references(
     chemnet: ChemNet | None = None,
     log: Callable[[str], None] | None = None,
     download_ok: bool = True,
+    on_done: Callable[[int], None] | None = None,
 ) -> tuple[ReferenceStats, ReferenceStats]:
     """MOSES's test and scaffold-test statistics. The FCD uses MOSES's own ChemNet statistics
     (``fcd_reference_stats.npz`` beside the data) when present, else ChemNet on the sets."""
@@ -77,7 +80,7 @@ def moses_references(
     for key, f in (("test", files[0]), ("test_scaffolds", files[1])):
         smiles, _ = read_lines(found / f, "SMILES")
         fcd = moses_fcd.get(key) or chemnet or ChemNet()
-        out.append(reference_stats(smiles, f"moses-{key}", jobs, fcd, log))
+        out.append(reference_stats(smiles, f"moses-{key}", jobs, fcd, log, on_done=on_done))
     return out[0], out[1]
 
 

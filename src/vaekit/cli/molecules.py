@@ -6,6 +6,7 @@ import json
 import os
 import random
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -99,17 +100,24 @@ def metrics_command(
     def log(line: str) -> None:
         console.print(f"[dim]{line}[/dim]")
 
-    if test is None:
-        ref, ref_sf = moses_references(data_dir, jobs, chemnet, log)
-        if test_scaffolds is not None:
-            ref_sf = reference_stats(read_smiles(test_scaffolds), test_scaffolds.name, jobs,
-                                     chemnet, log)  # fmt: skip
-    else:
-        ref = reference_stats(read_smiles(test), test.name, jobs, chemnet, log)
-        ref_sf = None
-        if test_scaffolds is not None:
-            ref_sf = reference_stats(read_smiles(test_scaffolds), test_scaffolds.name, jobs,
-                                     chemnet, log)  # fmt: skip
+    with _progress("reference molecules") as progress:
+        task = progress.add_task("reference", total=None)
+
+        def done(k: int) -> None:
+            progress.advance(task, k)
+
+        def stats_of(path: Path) -> Any:
+            smiles = read_smiles(path)
+            progress.reset(task, total=len(smiles))
+            return reference_stats(smiles, path.name, jobs, chemnet, log, on_done=done)
+
+        if test is None:
+            ref, ref_sf = moses_references(data_dir, jobs, chemnet, log, on_done=done)
+            if test_scaffolds is not None:
+                ref_sf = stats_of(test_scaffolds)
+        else:
+            ref = stats_of(test)
+            ref_sf = stats_of(test_scaffolds) if test_scaffolds is not None else None
     train_set = set(read_smiles(train)) if train is not None else moses_train(data_dir)
     result = moses_metrics(gen, ref, ref_sf, train_set, k_values, jobs, device, chemnet, log)
     table = Table(title=f"MOSES metrics of {generated.name} ({len(gen):,} samples)")

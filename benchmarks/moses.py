@@ -95,6 +95,12 @@ def train(args: argparse.Namespace) -> None:
     record.write_text(json.dumps({"seconds": seconds, "args": vars(args)}))
 
 
+def trained_steps(run: Path) -> int:
+    """Steps the run has trained (its cached samples and scores are per step count)."""
+    lines = (run / "metrics.jsonl").read_text().splitlines()
+    return json.loads(lines[-1])["step"]
+
+
 def report(args: argparse.Namespace) -> None:
     ref, ref_sf = moses_references(args.data_dir, args.jobs, log=print)
     train_set = moses_train(args.data_dir)
@@ -104,7 +110,7 @@ def report(args: argparse.Namespace) -> None:
         if not (run / "model.safetensors").exists():
             print(f"{run}: not trained, skipped")
             continue
-        gen_path = run / f"gen-{args.samples}-seed{args.seed}.csv"
+        gen_path = run / f"gen-{args.samples}-seed{args.seed}-step{trained_steps(run)}.csv"
         if not gen_path.exists():
             net = load(run, args.device)
             write_smiles(gen_path, sample_smiles(net, args.samples, args.seed))
@@ -143,7 +149,7 @@ def optimization(args: argparse.Namespace, train_smiles: list[str]) -> str:
     run = ROOT / "vae"
     if not (run / "model.safetensors").exists():
         return ""
-    cached = run / f"bench-optimize-{args.opt_steps}.json"
+    cached = run / f"bench-optimize-{args.opt_steps}-step{trained_steps(run)}.json"
     results = json.loads(cached.read_text()) if cached.exists() else {}
     train_list = sorted(train_smiles)
     rng = random.Random(0)

@@ -90,9 +90,21 @@ def train(args: argparse.Namespace) -> None:
         vaekit.train(config_for(args, args.model), quiet=True)
     seconds = time.perf_counter() - t0
     record = run / "bench-train.json"
-    if record.exists():  # a continued run: its earlier time counts too
-        seconds += json.loads(record.read_text())["seconds"]
-    record.write_text(json.dumps({"seconds": seconds, "args": vars(args)}))
+    segments = json.loads(record.read_text())["segments"] if record.exists() else []
+    segments.append({"to_step": trained_steps(run), "threads": args.threads, "seconds": seconds})
+    record.write_text(json.dumps({"seconds": sum(s["seconds"] for s in segments),
+                                  "segments": segments, "args": vars(args)}, indent=2))
+
+
+def describe_training(info: dict) -> str:
+    """``6,000 steps ... 105 min (steps 1-6,000 on 1 thread, 6,001-12,000 on 2)``."""
+    a, done, parts = info["args"], 0, []
+    for s in info["segments"]:
+        parts.append(f"steps {done + 1:,}-{s['to_step']:,} on {s['threads']} thread(s) in "
+                     f"{s['seconds'] / 60:.0f} min")
+        done = s["to_step"]
+    return (f"{done:,} steps of {a['batch_size']}, lr {a['lr']}, decoder {a['decoder_layers']} x "
+            f"512, {info['seconds'] / 60:.0f} min ({'; '.join(parts)})")
 
 
 def trained_steps(run: Path) -> int:
@@ -171,8 +183,10 @@ def optimization(args: argparse.Namespace, train_smiles: list[str]) -> str:
             cached.write_text(json.dumps(results, indent=2))
     lines = []
     for objective in ("plogp", "qed"):
+        au = results[f"{objective}/gradient"].get("active_units")
         lines += [f"\n{objective} ({args.opt_steps} steps from 100 random training molecules; "
-                  "best start = the best of those 100):\n",
+                  f"best start = the best of those 100; {au} active latent units among their "
+                  "codes):\n",
                   "| method | 1st | 2nd | 3rd | best start | valid decodes | novel | top |",
                   "|---|---|---|---|---|---|---|---|"]  # fmt: skip
         for method in ("gradient", "cmaes", "bo"):
@@ -202,9 +216,7 @@ def table(args: argparse.Namespace, rows: dict[str, dict], opt_text: str = "") -
     runs = []
     for k in rows:
         info = json.loads((ROOT / k / "bench-train.json").read_text())
-        runs.append(f"{names[k]}: {info['args']['steps']} steps of {info['args']['batch_size']},"
-                    f" lr {info['args']['lr']}, decoder {info['args']['decoder_layers']} x 512,"
-                    f" {info['seconds'] / 60:.0f} min ({info['args']['threads']} thread(s))")
+        runs.append(f"{names[k]}: {describe_training(info)}")
     body = (
         f"{args.samples:,} samples each (seed {args.seed}), scored by `vaekit.chem.moses_metrics`"
         " against MOSES's test and scaffold-test sets; published rows from Polykovskiy et al."

@@ -244,6 +244,21 @@ def test_optimizers_climb_a_known_objective(method):
     assert len(result.path) == 15
     summary = result.summary()
     assert summary["valid"] == 1.0 and summary["improvement"] > 1.0
+    assert summary["active_units"] == 1  # only z[0] differs between the starts
+
+
+def test_optimizer_warns_of_a_collapsed_latent_space():
+    class Collapsed(ChainModel):
+        def encode(self, smiles):
+            return type("Q", (), {"mean": torch.zeros(len(smiles), 4)})()
+
+    said = []
+    opt = LatentOptimizer(Collapsed(), "logp", seed=0, log=said.append)
+    result = opt.run(["CC", "CCC"], "cmaes", steps=2)
+    assert result.active_units == 0 and any("collapsed" in s for s in said)
+    said.clear()
+    LatentOptimizer(ChainModel(), "logp", seed=0, log=said.append).run(["CC", "CCC"], "cmaes", 2)
+    assert not any("collapsed" in s for s in said)
 
 
 def test_optimizer_rejects_bad_options():

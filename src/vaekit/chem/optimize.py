@@ -22,6 +22,7 @@ from torch import nn
 from vaekit.chem.molecules import get_mol
 from vaekit.chem.properties import OBJECTIVES
 from vaekit.errors import ConfigError
+from vaekit.eval.latent import active_units
 
 METHODS = ("gradient", "cmaes", "bo")
 INVALID_SCORE = -100.0  # what CMA-ES and BO see for an invalid decode
@@ -54,6 +55,7 @@ class OptimizationResult:
     start: list[Found]
     visited: list[Found] = field(default_factory=list)
     path: list[Found] = field(default_factory=list)
+    active_units: int | None = None  # of the starting codes; 0: a collapsed latent space
 
     @property
     def best_start(self) -> float:
@@ -75,6 +77,7 @@ class OptimizationResult:
         return {
             "objective": self.objective, "method": self.method,
             "starting_molecules": len(self.start), "best_start": self.best_start,
+            "active_units": self.active_units,
             "decoded": len(self.visited),
             "valid": len(valid) / max(len(self.visited), 1),
             "distinct_valid": len(distinct),
@@ -168,8 +171,14 @@ class LatentOptimizer:
         starts = [f for f in starts if f.score is not None]
         if not starts:
             raise ConfigError("no valid starting molecule")
-        result = OptimizationResult(self.objective, method, starts)
         z0 = self.encode([f.smiles for f in starts])  # (S, D)
+        result = OptimizationResult(self.objective, method, starts)
+        if len(starts) > 1:
+            result.active_units = active_units(z0)[0]
+            if result.active_units == 0:
+                self.log("the starting molecules' codes do not differ (0 active units: the "
+                         "posterior has collapsed), so decodes barely depend on z and the search "
+                         "can find little; train with --free-bits or a smaller beta")  # fmt: skip
         getattr(self, f"_{method}")(result, z0, steps, **options)
         return result
 

@@ -32,6 +32,7 @@ from vaekit.chem import METRIC_ORDER, moses_metrics, moses_references, moses_tra
 from vaekit.chem.sampling import sample_smiles, write_smiles
 from vaekit.config import apply_preset
 from vaekit.io import load
+from vaekit.io.safe import atomic_write_text
 
 ROOT = Path(__file__).resolve().parent.parent / "bench-runs" / "moses"
 CHUNKS = 20  # the step budget is cut into this many "epochs" (the KL ramp runs in epochs)
@@ -73,17 +74,37 @@ def config_for(args: argparse.Namespace, model: str) -> vaekit.Config:
     cfg.train.epochs = CHUNKS
     cfg.train.steps_per_epoch = args.steps // CHUNKS
     cfg.train.warmup_epochs = CHUNKS  # MOSES: the KL weight rises over all of training
+    if args.lr_drop_at:
+        set_lr_drop(cfg, args)
     cfg.train.threads = args.threads
     cfg.train.device = args.device
     cfg.out = str(ROOT / model)
     return cfg
 
 
+def set_lr_drop(cfg: vaekit.Config, args: argparse.Namespace) -> None:
+    """Multiply the learning rate by ``--lr-gamma`` from step ``--lr-drop-at`` (the step
+    schedule: again at every further multiple of that many steps)."""
+    per_epoch = cfg.train.steps_per_epoch
+    if args.lr_drop_at % per_epoch:
+        raise SystemExit(f"--lr-drop-at must be a multiple of {per_epoch} steps")
+    cfg.train.lr_schedule = "step"
+    cfg.train.lr_step_epochs = args.lr_drop_at // per_epoch
+    cfg.train.lr_gamma = args.lr_gamma
+
+
 def train(args: argparse.Namespace) -> None:
     run = ROOT / args.model
     t0 = time.perf_counter()
     if (run / "config.yaml").exists():  # continue, to --steps in total
-        per_epoch = vaekit.io.run_dir.read_run_config(run).train.steps_per_epoch
+        cfg = vaekit.io.run_dir.read_run_config(run)
+        if args.lr_drop_at:  # only for steps still to come: the run's config stays true
+            if args.lr_drop_at < trained_steps(run) or cfg.train.lr_schedule != "none":
+                raise SystemExit(f"{run} has trained {trained_steps(run)} steps with "
+                                 f"schedule {cfg.train.lr_schedule!r}; --lr-drop-at must be later")
+            set_lr_drop(cfg, args)
+            atomic_write_text(run / "config.yaml", cfg.to_yaml())
+        per_epoch = cfg.train.steps_per_epoch
         vaekit.resume(run, epochs=-(-args.steps // per_epoch), quiet=True,
                       threads=args.threads or None)
     else:
@@ -96,14 +117,19 @@ def train(args: argparse.Namespace) -> None:
                                   "segments": segments, "args": vars(args)}, indent=2))
 
 
-def describe_training(info: dict) -> str:
+def describe_training(run: Path) -> str:
     """``6,000 steps ... 105 min (steps 1-6,000 on 1 thread, 6,001-12,000 on 2)``."""
+    info = json.loads((run / "bench-train.json").read_text())
+    t = vaekit.io.run_dir.read_run_config(run).train
+    lr = f"lr {t.lr}"
+    if t.lr_schedule == "step":
+        lr += f" (x {t.lr_gamma} from step {t.lr_step_epochs * t.steps_per_epoch:,})"
     a, done, parts = info["args"], 0, []
     for s in info["segments"]:
         parts.append(f"steps {done + 1:,}-{s['to_step']:,} on {s['threads']} thread(s) in "
                      f"{s['seconds'] / 60:.0f} min")
         done = s["to_step"]
-    return (f"{done:,} steps of {a['batch_size']}, lr {a['lr']}, decoder {a['decoder_layers']} x "
+    return (f"{done:,} steps of {a['batch_size']}, {lr}, decoder {a['decoder_layers']} x "
             f"512, {info['seconds'] / 60:.0f} min ({'; '.join(parts)})")
 
 
@@ -215,8 +241,7 @@ def table(args: argparse.Namespace, rows: dict[str, dict], opt_text: str = "") -
                                                      ("logP", "SA", "QED", "weight")) + " |")
     runs = []
     for k in rows:
-        info = json.loads((ROOT / k / "bench-train.json").read_text())
-        runs.append(f"{names[k]}: {describe_training(info)}")
+        runs.append(f"{names[k]}: {describe_training(ROOT / k)}")
     body = (
         f"{args.samples:,} samples each (seed {args.seed}), scored by `vaekit.chem.moses_metrics`"
         " against MOSES's test and scaffold-test sets; published rows from Polykovskiy et al."
@@ -239,6 +264,9 @@ def main() -> None:
     t.add_argument("--grad-clip", type=float, default=5.0)
     t.add_argument("--decoder-layers", type=int, default=1)
     t.add_argument("--threads", type=int, default=0)
+    t.add_argument("--lr-drop-at", type=int, default=0,
+                   help="step from which the learning rate is multiplied by --lr-gamma")
+    t.add_argument("--lr-gamma", type=float, default=0.2)
     t.add_argument("--device", default="cpu")
     r = sub.add_parser("report")
     r.add_argument("--samples", type=int, default=30_000)

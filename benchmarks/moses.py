@@ -14,6 +14,12 @@ states both. The rnnlm is that same decoder without a latent code (the CharRNN r
     python benchmarks/moses.py train --model vae --steps 6000 --threads 1
     python benchmarks/moses.py train --model rnnlm --steps 6000 --threads 1
     python benchmarks/moses.py report [--samples 30000] [--jobs 2]
+
+A run continues to a larger ``--steps`` (its KL ramp and epoch length stay those of its first
+call); the seq-vae in RESULTS.md was trained by the first line above, then
+
+    python benchmarks/moses.py train --model vae --steps 12300 --threads 2
+    python benchmarks/moses.py train --model vae --steps 18000 --threads 2 --lr-drop-at 12300
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ from vaekit.eval.mode import eval_mode
 from vaekit.models import VAE
 
 ACTIVE_THRESHOLD = 0.01
+#: total KL (nats) below which the posterior counts as collapsed (training, plots)
+COLLAPSE_KL = 0.1
 LOG_2PI = math.log(2 * math.pi)
 
 

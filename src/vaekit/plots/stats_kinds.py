@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from vaekit.errors import ConfigError
-from vaekit.eval.latent import ACTIVE_THRESHOLD
+from vaekit.eval.latent import ACTIVE_THRESHOLD, COLLAPSE_KL
 from vaekit.plots.codes import pca_2d
 from vaekit.plots.registry import register_plot
 from vaekit.plots.run import PlotRun
@@ -18,8 +18,6 @@ from vaekit.viz.curves import draw_training_curves
 from vaekit.viz.scatter import draw_latent_map
 
 PROJECTIONS = ("pca", "tsne", "umap")
-#: total KL (nats) below which the posterior counts as collapsed (as during training)
-COLLAPSE_KL = 0.1
 
 
 @register_plot("curves", "loss, reconstruction and KL for train/val, and the beta schedule")

@@ -23,7 +23,7 @@ from vaekit.data import DataBundle, global_batches, iterate_batches, shard_bound
 from vaekit.distributions.noise import batch_shard
 from vaekit.errors import ConfigError, TrainingError, TrainingInterrupted
 from vaekit.eval.elbo import elbo_terms
-from vaekit.eval.latent import active_units, layer_active_units, posterior_stats
+from vaekit.eval.latent import COLLAPSE_KL, active_units, layer_active_units, posterior_stats
 from vaekit.io.model_io import MODEL_WEIGHTS
 from vaekit.io.run_dir import METRICS_FILE
 from vaekit.io.safe import atomic_write_text, save_tensors
@@ -44,8 +44,8 @@ from vaekit.train.progress import training_progress
 CHECKPOINT_DIR = "checkpoint"
 OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
 PROGRESS_EVERY = 25  # steps between progress-bar refreshes (each one syncs the device)
-#: posterior collapse: no active unit, or total KL below this, for COLLAPSE_EPOCHS epochs
-COLLAPSE_KL, COLLAPSE_EPOCHS, COLLAPSE_EXAMPLES = 0.1, 3, 2000
+#: posterior collapse: no active unit, or total KL below COLLAPSE_KL, for COLLAPSE_EPOCHS epochs
+COLLAPSE_EPOCHS, COLLAPSE_EXAMPLES = 3, 2000
 
 
 def flush_denormals() -> None:

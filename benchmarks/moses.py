@@ -14,6 +14,12 @@ states both. The rnnlm is that same decoder without a latent code (the CharRNN r
     python benchmarks/moses.py train --model vae --steps 6000 --threads 1
     python benchmarks/moses.py train --model rnnlm --steps 6000 --threads 1
     python benchmarks/moses.py report [--samples 30000] [--jobs 2]
+    python benchmarks/moses.py optimize --run vae-fb [--opt-steps 50]
+
+``train --name NAME`` keeps several runs of one model (``--free-bits 0.2`` keeps the latent
+informative: at the MOSES KL weight the posterior collapses on a CPU budget, which leaves the
+latent-space optimization nothing to search); ``report --models vae,vae-fb`` scores them and
+``optimize`` writes the optimization table alone.
 
 A run continues to a larger ``--steps`` (its KL ramp and epoch length stay those of its first
 call); the seq-vae in RESULTS.md was trained by the first line above, then
@@ -82,9 +88,10 @@ def config_for(args: argparse.Namespace, model: str) -> vaekit.Config:
     cfg.train.warmup_epochs = CHUNKS  # MOSES: the KL weight rises over all of training
     if args.lr_drop_at:
         set_lr_drop(cfg, args)
+    cfg.train.free_bits = args.free_bits
     cfg.train.threads = args.threads
     cfg.train.device = args.device
-    cfg.out = str(ROOT / model)
+    cfg.out = str(ROOT / (args.name or model))
     return cfg
 
 
@@ -99,28 +106,45 @@ def set_lr_drop(cfg: vaekit.Config, args: argparse.Namespace) -> None:
     cfg.train.lr_gamma = args.lr_gamma
 
 
+def label(run_name: str) -> str:
+    """The table's name for a run: ``vaekit seq-vae`` for ``vae``, ``vaekit seq-vae (NAME)``."""
+    named = {"vae": "vaekit seq-vae", "rnnlm": "vaekit rnnlm"}
+    return named.get(run_name, f"vaekit seq-vae ({run_name})")
+
+
 def train(args: argparse.Namespace) -> None:
-    run = ROOT / args.model
+    run = ROOT / (args.name or args.model)
     t0 = time.perf_counter()
     if (run / "config.yaml").exists():  # continue, to --steps in total
         cfg = vaekit.io.run_dir.read_run_config(run)
         if args.lr_drop_at:  # only for steps still to come: the run's config stays true
             if args.lr_drop_at < trained_steps(run) or cfg.train.lr_schedule != "none":
-                raise SystemExit(f"{run} has trained {trained_steps(run)} steps with "
-                                 f"schedule {cfg.train.lr_schedule!r}; --lr-drop-at must be later")
+                raise SystemExit(
+                    f"{run} has trained {trained_steps(run)} steps with "
+                    f"schedule {cfg.train.lr_schedule!r}; --lr-drop-at must be later"
+                )
             set_lr_drop(cfg, args)
             atomic_write_text(run / "config.yaml", cfg.to_yaml())
         per_epoch = cfg.train.steps_per_epoch
-        vaekit.resume(run, epochs=-(-args.steps // per_epoch), quiet=True,
-                      threads=args.threads or None)
+        vaekit.resume(
+            run, epochs=-(-args.steps // per_epoch), quiet=True, threads=args.threads or None
+        )
     else:
         vaekit.train(config_for(args, args.model), quiet=True)
     seconds = time.perf_counter() - t0
     record = run / "bench-train.json"
     segments = json.loads(record.read_text())["segments"] if record.exists() else []
     segments.append({"to_step": trained_steps(run), "threads": args.threads, "seconds": seconds})
-    record.write_text(json.dumps({"seconds": sum(s["seconds"] for s in segments),
-                                  "segments": segments, "args": vars(args)}, indent=2))
+    record.write_text(
+        json.dumps(
+            {
+                "seconds": sum(s["seconds"] for s in segments),
+                "segments": segments,
+                "args": vars(args),
+            },
+            indent=2,
+        )
+    )
 
 
 def describe_training(run: Path) -> str:
@@ -132,11 +156,15 @@ def describe_training(run: Path) -> str:
         lr += f" (x {t.lr_gamma} from step {t.lr_step_epochs * t.steps_per_epoch:,})"
     a, done, parts = info["args"], 0, []
     for s in info["segments"]:
-        parts.append(f"steps {done + 1:,}-{s['to_step']:,} on {s['threads']} thread(s) in "
-                     f"{s['seconds'] / 60:.0f} min")
+        parts.append(
+            f"steps {done + 1:,}-{s['to_step']:,} on {s['threads']} thread(s) in "
+            f"{s['seconds'] / 60:.0f} min"
+        )
         done = s["to_step"]
-    return (f"{done:,} steps of {a['batch_size']}, {lr}, decoder {a['decoder_layers']} x "
-            f"512, {info['seconds'] / 60:.0f} min ({'; '.join(parts)})")
+    return (
+        f"{done:,} steps of {a['batch_size']}, {lr}, decoder {a['decoder_layers']} x "
+        f"512, {info['seconds'] / 60:.0f} min ({'; '.join(parts)})"
+    )
 
 
 def trained_steps(run: Path) -> int:
@@ -190,8 +218,9 @@ def optimization(args: argparse.Namespace, train_smiles: list[str]) -> str:
 
     from vaekit.chem.optimize import LatentOptimizer
 
-    run = ROOT / "vae"
+    run = ROOT / args.opt_run
     if not (run / "model.safetensors").exists():
+        print(f"{run}: not trained, no optimization table")
         return ""
     cached = run / f"bench-optimize-{args.opt_steps}-step{trained_steps(run)}.json"
     results = json.loads(cached.read_text()) if cached.exists() else {}
@@ -225,7 +254,7 @@ def optimization(args: argparse.Namespace, train_smiles: list[str]) -> str:
             r = results[f"{objective}/{method}"]
             top = [f"{t['score']:.3f}" for t in r["top"][:3]] + [""] * 3
             first = r["top"][0]["smiles"] if r["top"] else ""
-            lines.append(f"| vaekit seq-vae, {method} | {' | '.join(top[:3])} | "
+            lines.append(f"| {label(args.opt_run)}, {method} | {' | '.join(top[:3])} | "
                          f"{r['best_start']:.3f} | {r['valid']:.1%} | {r['novel']:.1%} | "
                          f"`{first}` |")  # fmt: skip
         for name, vals in PUBLISHED_TOP3[objective].items():
@@ -235,28 +264,45 @@ def optimization(args: argparse.Namespace, train_smiles: list[str]) -> str:
 
 
 def table(args: argparse.Namespace, rows: dict[str, dict], opt_text: str = "") -> None:
-    names = {"vae": "vaekit seq-vae", "rnnlm": "vaekit rnnlm"}
     cols = [k for k in METRIC_ORDER if k not in ("logP", "SA", "QED", "weight")]
     lines = ["| model | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
-    for name, values in [(names[k], v) for k, v in rows.items()] + list(PUBLISHED.items()):
+    for name, values in [(label(k), v) for k, v in rows.items()] + list(PUBLISHED.items()):
         cells = [f"{values[c]:.4f}" if c in values else "" for c in cols]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     props = ["| model | logP | SA | QED | weight |", "|---|---|---|---|---|"]
     for k, v in rows.items():
-        props.append(f"| {names[k]} | " + " | ".join(f"{v[p]:.4f}" for p in
-                                                     ("logP", "SA", "QED", "weight")) + " |")
+        props.append(
+            f"| {label(k)} | "
+            + " | ".join(f"{v[p]:.4f}" for p in ("logP", "SA", "QED", "weight"))
+            + " |"
+        )
     runs = []
     for k in rows:
-        runs.append(f"{names[k]}: {describe_training(ROOT / k)}")
+        runs.append(f"{label(k)}: {describe_training(ROOT / k)}")
     body = (
         f"{args.samples:,} samples each (seed {args.seed}), scored by `vaekit.chem.moses_metrics`"
         " against MOSES's test and scaffold-test sets; published rows from Polykovskiy et al."
         " 2020 (mean of 3 seeds, GPU, 100 epochs).\n\n" + "\n".join(lines) + "\n\n"
-        "Property distributions (Wasserstein-1 to the test set):\n\n" + "\n".join(props) +
-        "\n\nTraining: " + "; ".join(runs) + ".\n"
+        "Property distributions (Wasserstein-1 to the test set):\n\n"
+        + "\n".join(props)
+        + "\n\nTraining: "
+        + "; ".join(runs)
+        + ".\n"
         + ("\nLatent-space optimization:\n" + opt_text if opt_text else "")
     )
     append_results("MOSES: sequence VAE and character RNN against the published table", body)
+
+
+def optimize(args: argparse.Namespace) -> None:
+    """The optimization table alone, for ``--run``, as its own RESULTS.md entry."""
+    args.opt_run = args.run
+    text = optimization(args, moses_train(args.data_dir))
+    if not text:
+        raise SystemExit(f"{ROOT / args.run}: not trained")
+    print(text)
+    if not args.no_record:
+        body = f"Run `{args.run}`: {describe_training(ROOT / args.run)}.\n" + text + "\n"
+        append_results("MOSES: latent-space optimization", body)
 
 
 def main() -> None:
@@ -269,9 +315,22 @@ def main() -> None:
     t.add_argument("--lr", type=float, default=1e-3)
     t.add_argument("--grad-clip", type=float, default=5.0)
     t.add_argument("--decoder-layers", type=int, default=1)
+    t.add_argument(
+        "--name", default=None, help="run directory under bench-runs/moses (default: the model)"
+    )
+    t.add_argument(
+        "--free-bits",
+        type=float,
+        default=0.0,
+        help="free-bits floor in nats per latent dimension (0: off, as MOSES)",
+    )
     t.add_argument("--threads", type=int, default=0)
-    t.add_argument("--lr-drop-at", type=int, default=0,
-                   help="step from which the learning rate is multiplied by --lr-gamma")
+    t.add_argument(
+        "--lr-drop-at",
+        type=int,
+        default=0,
+        help="step from which the learning rate is multiplied by --lr-gamma",
+    )
     t.add_argument("--lr-gamma", type=float, default=0.2)
     t.add_argument("--device", default="cpu")
     r = sub.add_parser("report")
@@ -281,11 +340,22 @@ def main() -> None:
     r.add_argument("--data-dir", default=None)
     r.add_argument("--device", default="cpu")
     r.add_argument("--opt-steps", type=int, default=50)
-    r.add_argument("--models", default="vae,rnnlm")
+    r.add_argument("--models", default="vae,rnnlm", help="run names to score")
+    r.add_argument(
+        "--opt-run",
+        default="vae",
+        help="the seq-vae run whose latent space the optimization table searches",
+    )
     r.add_argument("--no-record", action="store_true", help="score only; no RESULTS.md entry")
+    o = sub.add_parser("optimize", help="the latent-space optimization table of one run")
+    o.add_argument("--run", default="vae", help="a seq-vae run name under bench-runs/moses")
+    o.add_argument("--opt-steps", type=int, default=50)
+    o.add_argument("--data-dir", default=None)
+    o.add_argument("--device", default="cpu")
+    o.add_argument("--no-record", action="store_true", help="print only; no RESULTS.md entry")
     args = p.parse_args()
     torch.manual_seed(0)
-    (train if args.stage == "train" else report)(args)
+    {"train": train, "report": report, "optimize": optimize}[args.stage](args)
 
 
 if __name__ == "__main__":

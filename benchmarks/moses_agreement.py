@@ -1,0 +1,163 @@
+"""vaekit's MOSES metrics against MOSES's own implementation, on the same generated file.
+
+The peer is ``moses.metrics.get_all_metrics`` from a checkout of the MOSES repository
+(github.com/molecularsets/moses, ``--moses-src``): its ``molsets`` package no longer installs on
+current Python, so its ``moses/metrics`` code is imported from the checkout as it is, with one
+shim each for what newer libraries removed (pandas' ``DataFrame.append``, which its filter
+list uses, and ``rdkit.six.iteritems``, which its SA scorer imports). Its model
+packages are not imported. Both implementations score the same SMILES against the same test
+and scaffold-test molecules and training set; each computes its own reference statistics,
+except the FCD on the whole test sets, where both use MOSES's published ChemNet statistics
+(``moses/fcd_reference_stats.npz``), as MOSES's default call does.
+
+    python benchmarks/moses_agreement.py GEN.csv --moses-src ~/src/moses [--test-size 10000]
+
+``--test-size N`` scores against a seeded random N of each test set (both sides the same
+subset; the FCD then from ChemNet on that subset, on both sides) to fit a CPU budget; 0 (the
+default) uses the whole sets. Needs ``pandas`` (the ``bench`` extra) besides the chem extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+import types
+import warnings
+from pathlib import Path
+
+from _record import append_results
+from vaekit.chem import METRIC_ORDER, ReferenceStats, moses_metrics, moses_train, read_smiles
+from vaekit.chem.fcd import ChemNet
+from vaekit.chem.references import MOSES_FCD_STATS, _moses_fcd_stats, moses_references
+from vaekit.data.text_files import moses_dir, read_lines
+
+TOLERANCE = 0.005  # the acceptance line's: each metric within 0.005, the FCD within 2%
+
+
+def import_moses_metrics(src: Path) -> types.ModuleType:
+    """``moses.metrics`` from a MOSES checkout, without running ``moses/__init__.py`` (which
+    imports every model and its dependencies)."""
+    import pandas as pd
+
+    if not (src / "moses" / "metrics" / "metrics.py").is_file():
+        raise SystemExit(f"{src}: not a MOSES checkout (no moses/metrics/metrics.py)")
+    if not hasattr(pd.DataFrame, "append"):  # removed in pandas 2; MOSES's filters use it
+        pd.DataFrame.append = lambda self, other, sort=False: pd.concat([self, other], sort=sort)
+    if "rdkit.six" not in sys.modules:  # removed from RDKit; MOSES's SA scorer imports it
+        six = types.ModuleType("rdkit.six")
+        six.iteritems = lambda d: iter(d.items())
+        sys.modules["rdkit.six"] = six
+    package = types.ModuleType("moses")
+    package.__path__ = [str(src / "moses")]
+    sys.modules["moses"] = package
+    import moses.metrics  # noqa: E402  (the checkout's)
+
+    return moses.metrics
+
+
+def test_sets(args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    found = moses_dir(args.data_dir, True, ("test.csv.gz", "test_scaffolds.csv.gz"))
+    test = read_lines(found / "test.csv.gz", "SMILES")[0]
+    test_sf = read_lines(found / "test_scaffolds.csv.gz", "SMILES")[0]
+    if args.test_size:
+        rng = random.Random(args.seed)
+        test, test_sf = rng.sample(test, args.test_size), rng.sample(test_sf, args.test_size)
+    return test, test_sf
+
+
+def run_moses(mm: types.ModuleType, gen: list[str], test: list[str], test_sf: list[str],
+              train: list[str], args: argparse.Namespace) -> dict[str, float]:  # fmt: skip
+    """MOSES's ``get_all_metrics`` with its statistics computed from ``test``/``test_sf``; on
+    the whole sets the FCD uses MOSES's published statistics, as its default call does."""
+    from multiprocessing import Pool
+
+    with Pool(args.jobs) as pool:
+        ptest = mm.compute_intermediate_statistics(test, n_jobs=args.jobs, pool=pool)
+        ptest_sf = mm.compute_intermediate_statistics(test_sf, n_jobs=args.jobs, pool=pool)
+        if not args.test_size:
+            stats = _moses_fcd_stats(moses_dir(args.data_dir, True, ()) / MOSES_FCD_STATS)
+            ptest["FCD"] = {"mu": stats["test"].mu, "sigma": stats["test"].sigma}
+            ptest_sf["FCD"] = {"mu": stats["test_scaffolds"].mu,
+                               "sigma": stats["test_scaffolds"].sigma}  # fmt: skip
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = mm.get_all_metrics(gen, k=list(args.k), n_jobs=args.jobs, pool=pool,
+                                     test=test, test_scaffolds=test_sf, ptest=ptest,
+                                     ptest_scaffolds=ptest_sf, train=train)  # fmt: skip
+    return {k: float(v) for k, v in out.items()}
+
+
+def run_vaekit(gen: list[str], test: list[str], test_sf: list[str], train: set[str],
+               args: argparse.Namespace) -> dict[str, float]:  # fmt: skip
+    if args.test_size:  # statistics of the subsets, ChemNet on them as MOSES's precalc
+        net = ChemNet()
+        ref = ReferenceStats.from_smiles(test, "test subset", args.jobs, net)
+        ref_sf = ReferenceStats.from_smiles(test_sf, "scaffold-test subset", args.jobs, net)
+    else:
+        ref, ref_sf = moses_references(args.data_dir, args.jobs, log=print)
+    return moses_metrics(gen, ref, ref_sf, train, ks=args.k, jobs=args.jobs, log=print)
+
+
+def compare(ours: dict[str, float], theirs: dict[str, float]) -> tuple[list[str], bool]:
+    """A markdown table of both and the difference; whether every metric is within bounds."""
+    lines = ["| metric | vaekit | MOSES | difference | within |", "|---|---|---|---|---|"]
+    ok = True
+    for k in sorted(set(ours) | set(theirs), key=lambda m: (METRIC_ORDER + (m,)).index(m)):
+        a, b = ours.get(k), theirs.get(k)
+        if a is None or b is None:
+            lines.append(f"| {k} | {a} | {b} | missing | no |")
+            ok = False
+            continue
+        diff = a - b
+        good = abs(diff) <= (0.02 * abs(b) if k.startswith("FCD") else TOLERANCE)
+        ok &= good
+        lines.append(f"| {k} | {a:.4f} | {b:.4f} | {diff:+.2e} | {'yes' if good else 'NO'} |")
+    return lines, ok
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("generated", type=Path, help="generated SMILES (.csv with SMILES, or .smi)")
+    p.add_argument("--moses-src", type=Path, required=True, help="a checkout of MOSES")
+    p.add_argument(
+        "--test-size",
+        type=int,
+        default=0,
+        help="score against a seeded random subset of each test set (0: all)",
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--k", type=int, nargs="+", default=[1000, 10000], help="unique@k")
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--data-dir", default=None)
+    p.add_argument("--no-record", action="store_true", help="print only; no RESULTS.md entry")
+    args = p.parse_args()
+    mm = import_moses_metrics(args.moses_src.expanduser())
+    gen = read_smiles(args.generated)
+    test, test_sf = test_sets(args)
+    train = moses_train(args.data_dir)
+    t0 = time.perf_counter()
+    ours = run_vaekit(gen, test, test_sf, train, args)
+    t_ours = time.perf_counter() - t0
+    theirs = run_moses(mm, gen, test, test_sf, sorted(train), args)
+    t_theirs = time.perf_counter() - t0 - t_ours
+    lines, ok = compare(ours, theirs)
+    sets = (f"a seeded random {args.test_size:,} of each test set (seed {args.seed})"
+            if args.test_size else "MOSES's whole test and scaffold-test sets")  # fmt: skip
+    body = (f"{len(gen):,} SMILES from `{args.generated.name}` (vaekit's sampler), against "
+            f"{sets}; training set for novelty: MOSES's. unique@k for k = "
+            f"{', '.join(map(str, args.k))}.\n\n" + "\n".join(lines) +
+            f"\n\nEvery metric within 0.005 (the FCD within 2%): "
+            f"**{'yes' if ok else 'no'}**. Time, statistics included: vaekit {t_ours:.0f} s, "
+            f"MOSES {t_theirs:.0f} s ({args.jobs} workers).\n")  # fmt: skip
+    if args.no_record:
+        print(body)
+    else:
+        append_results("MOSES metrics: vaekit against MOSES's own implementation", body)
+    if not ok:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -57,6 +57,19 @@ def import_moses_metrics(src: Path) -> types.ModuleType:
     return moses.metrics
 
 
+def read_moses_csv(path: Path) -> list[str]:
+    """The generated file as MOSES's ``script_utils.read_smiles_csv`` reads it (pandas, the
+    ``SMILES`` column, every cell as ``str``: an empty cell becomes ``"nan"``, invalid), written
+    for pandas 2 and 3 (``squeeze=`` is gone; ``astype(str)`` now keeps NaN missing, which MOSES
+    would count as valid and then fail on); a ``.smi`` file by vaekit's reader."""
+    import pandas as pd
+
+    if path.suffix != ".csv":
+        return read_smiles(path)
+    column = pd.read_csv(path, usecols=["SMILES"]).squeeze("columns")
+    return [str(x) for x in column.tolist()]  # as pandas 1's astype(str): NaN -> "nan"
+
+
 def test_sets(args: argparse.Namespace) -> tuple[list[str], list[str]]:
     found = moses_dir(args.data_dir, True, ("test.csv.gz", "test_scaffolds.csv.gz"))
     test = read_lines(found / "test.csv.gz", "SMILES")[0]
@@ -134,18 +147,18 @@ def main() -> None:
     p.add_argument("--no-record", action="store_true", help="print only; no RESULTS.md entry")
     args = p.parse_args()
     mm = import_moses_metrics(args.moses_src.expanduser())
-    gen = read_smiles(args.generated)
+    gen = read_smiles(args.generated)  # vaekit's reader; MOSES's side reads the file its way
     test, test_sf = test_sets(args)
     train = moses_train(args.data_dir)
     t0 = time.perf_counter()
     ours = run_vaekit(gen, test, test_sf, train, args)
     t_ours = time.perf_counter() - t0
-    theirs = run_moses(mm, gen, test, test_sf, sorted(train), args)
+    theirs = run_moses(mm, read_moses_csv(args.generated), test, test_sf, sorted(train), args)
     t_theirs = time.perf_counter() - t0 - t_ours
     lines, ok = compare(ours, theirs)
     sets = (f"a seeded random {args.test_size:,} of each test set (seed {args.seed})"
             if args.test_size else "MOSES's whole test and scaffold-test sets")  # fmt: skip
-    body = (f"{len(gen):,} SMILES from `{args.generated.name}` (vaekit's sampler), against "
+    body = (f"{len(gen):,} SMILES from `{args.generated.name}`, against "
             f"{sets}; training set for novelty: MOSES's. unique@k for k = "
             f"{', '.join(map(str, args.k))}.\n\n" + "\n".join(lines) +
             f"\n\nEvery metric within 0.005 (the FCD within 2%): "

@@ -1,20 +1,24 @@
 """vaekit's MOSES metrics against MOSES's own implementation, on the same generated file.
 
-The peer is ``moses.metrics.get_all_metrics`` from a checkout of the MOSES repository
-(github.com/molecularsets/moses, ``--moses-src``): its ``molsets`` package no longer installs on
-current Python, so its ``moses/metrics`` code is imported from the checkout as it is, with one
-shim each for what newer libraries removed (pandas' ``DataFrame.append``, which its filter
-list uses, and ``rdkit.six.iteritems``, which its SA scorer imports). Its model
-packages are not imported. Both implementations score the same SMILES against the same test
-and scaffold-test molecules and training set; each computes its own reference statistics,
-except the FCD on the whole test sets, where both use MOSES's published ChemNet statistics
-(``moses/fcd_reference_stats.npz``), as MOSES's default call does.
+The peer is ``moses.metrics.get_all_metrics`` from a copy of MOSES (``--moses-src``: the
+molsets 0.3.1 wheel from PyPI, unzipped, or a checkout of github.com/molecularsets/moses with
+its LFS data files). The ``molsets`` package no longer installs on current Python, so its
+``moses/metrics`` and ``moses/dataset`` code is imported from that copy as it is, with one shim
+each for what newer libraries removed (pandas' ``DataFrame.append``, which its filter list
+uses, and ``rdkit.six.iteritems``, which its SA scorer imports); its model packages are not
+imported. MOSES reads the generated CSV as its ``read_smiles_csv`` does, vaekit as
+``vaekit molecules metrics`` does.
 
-    python benchmarks/moses_agreement.py GEN.csv --moses-src ~/src/moses [--test-size 10000]
+By default MOSES makes its default call (``scripts/eval.py`` without paths): its own test,
+scaffold-test and training sets and its precomputed test statistics (pickled in its npz files,
+read by its own code); vaekit scores with ``moses_references()`` on the same sets and
+``fcd_reference_stats.npz``. ``--test-size N`` instead scores against a seeded random N of each
+test set, both sides computing their statistics from the subsets, to fit a small budget.
 
-``--test-size N`` scores against a seeded random N of each test set (both sides the same
-subset; the FCD then from ChemNet on that subset, on both sides) to fit a CPU budget; 0 (the
-default) uses the whole sets. Needs ``pandas`` (the ``bench`` extra) besides the chem extra.
+    python benchmarks/moses_agreement.py GEN.csv --moses-src ~/src/molsets [--test-size 10000]
+
+Needs ``pandas`` (the ``bench`` extra) besides the chem extra. Exits 1 when a metric differs
+by more than 0.005 (the FCD by more than 2%).
 """
 
 from __future__ import annotations
@@ -25,30 +29,34 @@ import sys
 import time
 import types
 import warnings
+import zipfile
 from pathlib import Path
 
 from _record import append_results
 from vaekit.chem import METRIC_ORDER, ReferenceStats, moses_metrics, moses_train, read_smiles
 from vaekit.chem.fcd import ChemNet
-from vaekit.chem.references import MOSES_FCD_STATS, _moses_fcd_stats, moses_references
+from vaekit.chem.references import moses_references
 from vaekit.data.text_files import moses_dir, read_lines
 
 TOLERANCE = 0.005  # the acceptance line's: each metric within 0.005, the FCD within 2%
 
 
 def import_moses_metrics(src: Path) -> types.ModuleType:
-    """``moses.metrics`` from a MOSES checkout, without running ``moses/__init__.py`` (which
+    """``moses.metrics`` from a copy of MOSES, without running ``moses/__init__.py`` (which
     imports every model and its dependencies)."""
     import pandas as pd
 
     if not (src / "moses" / "metrics" / "metrics.py").is_file():
-        raise SystemExit(f"{src}: not a MOSES checkout (no moses/metrics/metrics.py)")
+        raise SystemExit(f"{src}: not a copy of MOSES (no moses/metrics/metrics.py)")
     if not hasattr(pd.DataFrame, "append"):  # removed in pandas 2; MOSES's filters use it
         pd.DataFrame.append = lambda self, other, sort=False: pd.concat([self, other], sort=sort)
     if "rdkit.six" not in sys.modules:  # removed from RDKit; MOSES's SA scorer imports it
         six = types.ModuleType("rdkit.six")
         six.iteritems = lambda d: iter(d.items())
         sys.modules["rdkit.six"] = six
+    from rdkit import RDLogger
+
+    RDLogger.DisableLog("rdApp.*")  # MOSES's fingerprints print a deprecation line per molecule
     package = types.ModuleType("moses")
     package.__path__ = [str(src / "moses")]
     sys.modules["moses"] = package
@@ -81,25 +89,36 @@ def test_sets(args: argparse.Namespace) -> tuple[list[str], list[str]]:
 
 
 def run_moses(mm: types.ModuleType, gen: list[str], test: list[str], test_sf: list[str],
-              train: list[str], args: argparse.Namespace) -> dict[str, float]:  # fmt: skip
-    """MOSES's ``get_all_metrics`` with its statistics computed from ``test``/``test_sf``; on
-    the whole sets the FCD uses MOSES's published statistics, as its default call does."""
+              args: argparse.Namespace) -> dict[str, float]:  # fmt: skip
+    """MOSES's ``get_all_metrics``. On the whole sets, its default call: its own test sets,
+    precomputed test statistics and training set, from the checkout's ``moses/dataset/data``
+    (as ``scripts/eval.py`` without paths); on subsets, statistics computed from them."""
     from multiprocessing import Pool
 
-    with Pool(args.jobs) as pool:
-        ptest = mm.compute_intermediate_statistics(test, n_jobs=args.jobs, pool=pool)
-        ptest_sf = mm.compute_intermediate_statistics(test_sf, n_jobs=args.jobs, pool=pool)
+    with Pool(args.jobs) as pool, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         if not args.test_size:
-            stats = _moses_fcd_stats(moses_dir(args.data_dir, True, ()) / MOSES_FCD_STATS)
-            ptest["FCD"] = {"mu": stats["test"].mu, "sigma": stats["test"].sigma}
-            ptest_sf["FCD"] = {"mu": stats["test_scaffolds"].mu,
-                               "sigma": stats["test_scaffolds"].sigma}  # fmt: skip
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+            out = mm.get_all_metrics(gen, k=list(args.k), n_jobs=args.jobs, pool=pool)
+        else:
+            ptest = mm.compute_intermediate_statistics(test, n_jobs=args.jobs, pool=pool)
+            ptest_sf = mm.compute_intermediate_statistics(test_sf, n_jobs=args.jobs, pool=pool)
             out = mm.get_all_metrics(gen, k=list(args.k), n_jobs=args.jobs, pool=pool,
                                      test=test, test_scaffolds=test_sf, ptest=ptest,
-                                     ptest_scaffolds=ptest_sf, train=train)  # fmt: skip
+                                     ptest_scaffolds=ptest_sf,
+                                     train=sorted(moses_train(args.data_dir)))  # fmt: skip
     return {k: float(v) for k, v in out.items()}
+
+
+def check_moses_data(src: Path) -> None:
+    """The default call reads MOSES's data files; a Git checkout without LFS has pointers."""
+    data = src / "moses" / "dataset" / "data"
+    for name in ("test_stats.npz", "test_scaffolds_stats.npz"):
+        if not zipfile.is_zipfile(data / name):
+            raise SystemExit(
+                f"{data / name}: missing or a Git LFS pointer; the whole-set "
+                "comparison needs MOSES's data files (fetch them with git lfs, or "
+                "unzip the molsets 0.3.1 wheel from PyPI), or use --test-size N"
+            )
 
 
 def run_vaekit(gen: list[str], test: list[str], test_sf: list[str], train: set[str],
@@ -147,17 +166,22 @@ def main() -> None:
     p.add_argument("--no-record", action="store_true", help="print only; no RESULTS.md entry")
     args = p.parse_args()
     mm = import_moses_metrics(args.moses_src.expanduser())
+    if not args.test_size:
+        check_moses_data(args.moses_src.expanduser())
     gen = read_smiles(args.generated)  # vaekit's reader; MOSES's side reads the file its way
     test, test_sf = test_sets(args)
     train = moses_train(args.data_dir)
     t0 = time.perf_counter()
     ours = run_vaekit(gen, test, test_sf, train, args)
     t_ours = time.perf_counter() - t0
-    theirs = run_moses(mm, read_moses_csv(args.generated), test, test_sf, sorted(train), args)
+    theirs = run_moses(mm, read_moses_csv(args.generated), test, test_sf, args)
     t_theirs = time.perf_counter() - t0 - t_ours
     lines, ok = compare(ours, theirs)
-    sets = (f"a seeded random {args.test_size:,} of each test set (seed {args.seed})"
-            if args.test_size else "MOSES's whole test and scaffold-test sets")  # fmt: skip
+    sets = (f"a seeded random {args.test_size:,} of each test set (seed {args.seed}), both "
+            "computing their statistics from them" if args.test_size else
+            "MOSES's whole test and scaffold-test sets (MOSES: its default call, with its "
+            "precomputed statistics; vaekit: `moses_references()`, FCD from "
+            "`fcd_reference_stats.npz`)")  # fmt: skip
     body = (f"{len(gen):,} SMILES from `{args.generated.name}`, against "
             f"{sets}; training set for novelty: MOSES's. unique@k for k = "
             f"{', '.join(map(str, args.k))}.\n\n" + "\n".join(lines) +

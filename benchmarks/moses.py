@@ -218,6 +218,8 @@ def optimization(args: argparse.Namespace, train_smiles: list[str]) -> str:
 
     from vaekit.chem.optimize import LatentOptimizer
 
+    if not args.opt_run:
+        return ""
     run = ROOT / args.opt_run
     if not (run / "model.safetensors").exists():
         print(f"{run}: not trained, no optimization table")
@@ -344,7 +346,7 @@ def main() -> None:
     r.add_argument(
         "--opt-run",
         default="vae",
-        help="the seq-vae run whose latent space the optimization table searches",
+        help="the seq-vae run whose latent space the optimization table searches ('': none)",
     )
     r.add_argument("--no-record", action="store_true", help="score only; no RESULTS.md entry")
     o = sub.add_parser("optimize", help="the latent-space optimization table of one run")

@@ -5,7 +5,9 @@ molsets 0.3.1 wheel from PyPI, unzipped, or a checkout of github.com/molecularse
 its LFS data files). The ``molsets`` package no longer installs on current Python, so its
 ``moses/metrics`` and ``moses/dataset`` code is imported from that copy as it is, with one shim
 each for what newer libraries removed (pandas' ``DataFrame.append``, which its filter list
-uses, and ``rdkit.six.iteritems``, which its SA scorer imports); its model packages are not
+uses, and ``rdkit.six.iteritems``, which its SA scorer imports), and its cosine for Frag and
+Scaf given float counts as scipy <= 1.11 did (see ``float_cosine``: newer scipy overflows on
+the whole test sets and MOSES then reports a Frag of exactly 1); its model packages are not
 imported. MOSES reads the generated CSV as its ``read_smiles_csv`` does, vaekit as
 ``vaekit molecules metrics`` does.
 
@@ -31,6 +33,7 @@ import types
 import warnings
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from _record import append_results
 from vaekit.chem import METRIC_ORDER, ReferenceStats, moses_metrics, moses_train, read_smiles
@@ -63,6 +66,31 @@ def import_moses_metrics(src: Path) -> types.ModuleType:
     import moses.metrics  # noqa: E402  (the checkout's)
 
     return moses.metrics
+
+
+def float_cosine(moses_metrics_module: types.ModuleType) -> None:
+    """Give MOSES's Frag and Scaf cosine float counts, as scipy <= 1.11 computed it.
+
+    MOSES passes integer count vectors to ``scipy.spatial.distance.cosine``. Up to scipy 1.11
+    that averaged in float64; from 1.12 (scipy PR 19583) it takes integer dot products, and
+    on the whole test sets ``||ref||^2 * ||gen||^2`` of fragment counts passes 2^63: the
+    product wraps, and the clipped result is a Frag of exactly 1.0 for any sample. This
+    restores the arithmetic MOSES was written and published with; ``--moses-as-installed``
+    leaves it out.
+    """
+    import numpy as np
+    from scipy.spatial.distance import cosine
+
+    def cos_distance(u: Any, v: Any) -> float:
+        return cosine(np.asarray(u, dtype=np.float64), np.asarray(v, dtype=np.float64))
+
+    moses_metrics_module.metrics.cos_distance = cos_distance
+
+
+def scipy_version() -> str:
+    import scipy
+
+    return scipy.__version__
 
 
 def read_moses_csv(path: Path) -> list[str]:
@@ -163,9 +191,16 @@ def main() -> None:
     p.add_argument("--k", type=int, nargs="+", default=[1000, 10000], help="unique@k")
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--data-dir", default=None)
+    p.add_argument(
+        "--moses-as-installed",
+        action="store_true",
+        help="no float shim for scipy >= 1.12's integer cosine (see float_cosine)",
+    )
     p.add_argument("--no-record", action="store_true", help="print only; no RESULTS.md entry")
     args = p.parse_args()
     mm = import_moses_metrics(args.moses_src.expanduser())
+    if not args.moses_as_installed:
+        float_cosine(mm)
     if not args.test_size:
         check_moses_data(args.moses_src.expanduser())
     gen = read_smiles(args.generated)  # vaekit's reader; MOSES's side reads the file its way
@@ -182,9 +217,13 @@ def main() -> None:
             "MOSES's whole test and scaffold-test sets (MOSES: its default call, with its "
             "precomputed statistics; vaekit: `moses_references()`, FCD from "
             "`fcd_reference_stats.npz`)")  # fmt: skip
+    cosine_note = (f"as installed (scipy {scipy_version()})" if args.moses_as_installed
+                   else "on float counts, as with scipy <= 1.11")  # fmt: skip
     body = (f"{len(gen):,} SMILES from `{args.generated.name}`, against "
             f"{sets}; training set for novelty: MOSES's. unique@k for k = "
-            f"{', '.join(map(str, args.k))}.\n\n" + "\n".join(lines) +
+            f"{', '.join(map(str, args.k))}. MOSES's Frag/Scaf cosine: "
+            f"{cosine_note}"
+            ".\n\n" + "\n".join(lines) +
             f"\n\nEvery metric within 0.005 (the FCD within 2%): "
             f"**{'yes' if ok else 'no'}**. Time, statistics included: vaekit {t_ours:.0f} s, "
             f"MOSES {t_theirs:.0f} s ({args.jobs} workers).\n")  # fmt: skip

@@ -180,7 +180,12 @@ def compare(ours: dict[str, float], theirs: dict[str, float]) -> tuple[list[str]
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("generated", type=Path, help="generated SMILES (.csv with SMILES, or .smi)")
-    p.add_argument("--moses-src", type=Path, required=True, help="a checkout of MOSES")
+    p.add_argument(
+        "--moses-src",
+        type=Path,
+        required=True,
+        help="MOSES: the molsets 0.3.1 wheel unzipped, or a checkout with its LFS data",
+    )
     p.add_argument(
         "--test-size",
         type=int,

@@ -139,13 +139,13 @@ def infer_type(values: list[str]) -> str:
         return "numeric"
     if {v.lower() for v in present} <= _TRUE | _FALSE:
         return "boolean"
-    try:
-        [dt.datetime.fromisoformat(v) for v in present[:200]]
-        if any(c in present[0] for c in "-/:"):
-            [dt.datetime.fromisoformat(v) for v in present]
-            return "datetime"
-    except ValueError:
-        pass
+    if any(c in present[0] for c in "-/:"):  # a date has separators; "2024" is an integer
+        try:
+            for v in present:
+                dt.datetime.fromisoformat(v)
+        except ValueError:
+            return "categorical"
+        return "datetime"
     return "categorical"
 
 

@@ -1,6 +1,6 @@
 """Models: one file per variant, all registered in :mod:`vaekit.models.registry`."""
 
-from vaekit.models import beta_vae, btcvae, cvae, factorvae, hvae, iwae, seq_vae, vae, vqvae  # noqa: F401, I001
+from vaekit.models import beta_vae, btcvae, cvae, factorvae, hvae, iwae, seq_vae, tvae, vae, vqvae  # noqa: F401, I001
 from vaekit.models.beta_vae import BetaVAE
 from vaekit.models.btcvae import BetaTCVAE
 from vaekit.models.cvae import CVAE
@@ -15,12 +15,14 @@ from vaekit.models.registry import (
     register_model,
 )
 from vaekit.models.seq_vae import RNNLM, SeqVAE
+from vaekit.models.tvae import TVAE
 from vaekit.models.vae import VAE
 from vaekit.models.vqvae import VQVAE
 
 __all__ = [
     "RNNLM",
     "SeqVAE",
+    "TVAE",
     "VAE",
     "VQVAE",
     "BetaTCVAE",

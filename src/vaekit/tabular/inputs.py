@@ -1,0 +1,67 @@
+"""What a user may pass as a table: a :class:`Table`, a pandas DataFrame or a CSV path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from vaekit.data.table import Table, parse_column, read_csv
+from vaekit.errors import ConfigError, DataError
+
+
+def as_table(data: Any, types: dict[str, str] | None = None) -> tuple[Table, str]:
+    """``data`` as a :class:`Table` and the kind it came as (``table``, ``pandas``, ``csv``)."""
+    if isinstance(data, Table):
+        if types:
+            mismatched = {k: v for k, v in types.items() if data.types.get(k) != v}
+            if mismatched:
+                raise DataError(f"the Table already has types; it differs on {mismatched}")
+        return data, "table"
+    if isinstance(data, (str, Path)):
+        return read_csv(data, types), "csv"
+    if hasattr(data, "columns") and hasattr(data, "iloc"):
+        return Table.from_pandas(data, types), "pandas"
+    raise DataError(f"expected a pandas DataFrame, a vaekit Table or a CSV path, "
+                    f"got {type(data).__name__}")  # fmt: skip
+
+
+def check_same_columns(table: Table, expected: dict[str, str], what: str) -> None:
+    """Refuse a table whose columns or types differ from those fitted (one line)."""
+    missing = [c for c in expected if c not in table.columns]
+    extra = [c for c in table.columns if c not in expected]
+    if missing or extra:
+        parts = ([f"missing {missing}"] if missing else []) + ([f"unknown {extra}"] if extra else [])
+        raise DataError(f"{what}: the columns differ from those fitted ({'; '.join(parts)})")
+    changed = {c: (table.types[c], k) for c, k in expected.items() if table.types[c] != k}
+    if changed:
+        first = next(iter(changed))
+        raise DataError(f"{what}: column {first!r} is {changed[first][0]} here but was "
+                        f"{changed[first][1]} when fitted; pass types= to match")  # fmt: skip
+
+
+def parse_conditions(items: list[str] | dict[str, Any] | None,
+                     types: dict[str, str]) -> dict[str, Any]:  # fmt: skip
+    """``["col=value", ...]`` (or a dict) as ``{column: parsed value}`` for ``types``."""
+    if not items:
+        return {}
+    pairs = items.items() if isinstance(items, dict) else [_split(s) for s in items]
+    out: dict[str, Any] = {}
+    for name, value in pairs:
+        if name not in types:
+            raise ConfigError(f"--where: unknown column {name!r}; columns: {', '.join(types)}")
+        kind = types[name]
+        if kind in ("numeric", "datetime"):
+            raise ConfigError(f"--where {name}=...: {name!r} is {kind}; conditions take "
+                              "categorical, boolean or integer columns")  # fmt: skip
+        parsed = parse_column(name, [str(value)], kind)[0]
+        if parsed is None or (isinstance(parsed, float) and parsed != parsed):
+            raise ConfigError(f"--where {name}=...: give a value, not a missing cell")
+        out[name] = parsed
+    return out
+
+
+def _split(item: str) -> tuple[str, str]:
+    if "=" not in item:
+        raise ConfigError(f"--where {item!r}: write it as column=value")
+    name, value = item.split("=", 1)
+    return name.strip(), value.strip()

@@ -16,6 +16,7 @@ from vaekit.cli import (
     report,
     sample,
     sweep,
+    synth,
     train,
     train_prior,
 )
@@ -24,7 +25,7 @@ from vaekit.errors import VaekitError
 app = typer.Typer(
     name="vaekit",
     help="Variational autoencoders on PyTorch: train, sample, evaluate, plot, report, "
-    "detect anomalies, generate molecules.",
+    "detect anomalies, generate molecules, synthesize tables.",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -41,6 +42,7 @@ app.command("report")(report.report_command)
 app.command("models")(models.models_command)
 app.add_typer(anomaly.app, name="anomaly")
 app.add_typer(molecules.app, name="molecules")
+app.add_typer(synth.app, name="synth")
 
 
 def main(argv: list[str] | None = None) -> None:

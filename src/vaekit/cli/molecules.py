@@ -59,11 +59,11 @@ def sample_command(
 @app.command("metrics")
 def metrics_command(
     generated: Path = typer.Argument(..., help="Generated SMILES: .csv (column SMILES) or .smi."),
-    test: Path = typer.Option(
-        None, "--test", help="Reference set. [default: the MOSES test set]"
-    ),
+    test: Path = typer.Option(None, "--test", help="Reference set. [default: the MOSES test set]"),
     test_scaffolds: Path = typer.Option(
-        None, "--test-scaffolds", help="Second reference set (the TestSF rows). "
+        None,
+        "--test-scaffolds",
+        help="Second reference set (the TestSF rows). "
         "[default: MOSES's scaffold test set when --test is not given]",
     ),
     train: Path = typer.Option(

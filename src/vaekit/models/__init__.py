@@ -1,6 +1,7 @@
 """Models: one file per variant, all registered in :mod:`vaekit.models.registry`."""
 
-from vaekit.models import beta_vae, btcvae, cvae, factorvae, hvae, iwae, seq_vae, tvae, vae, vqvae  # noqa: F401, I001
+from vaekit.models import beta_vae, btcvae, cvae, factorvae, hvae, iwae  # noqa: F401, I001
+from vaekit.models import miwae, seq_vae, tvae, vae, vqvae  # noqa: F401, I001
 from vaekit.models.beta_vae import BetaVAE
 from vaekit.models.btcvae import BetaTCVAE
 from vaekit.models.cvae import CVAE
@@ -14,6 +15,7 @@ from vaekit.models.registry import (
     list_models,
     register_model,
 )
+from vaekit.models.miwae import MIWAE
 from vaekit.models.seq_vae import RNNLM, SeqVAE
 from vaekit.models.tvae import TVAE
 from vaekit.models.vae import VAE
@@ -31,6 +33,7 @@ __all__ = [
     "FactorVAE",
     "HVAE",
     "IWAE",
+    "MIWAE",
     "ModelEntry",
     "create_model",
     "get_model_class",

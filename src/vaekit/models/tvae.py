@@ -15,9 +15,7 @@ from vaekit.models.vae import VAE
 from vaekit.objectives import LossOutput, elbo_loss
 
 
-@register_model(
-    "tvae", "TVAE (Xu et al. 2019): mixed Gaussian/categorical likelihood for tables"
-)
+@register_model("tvae", "TVAE (Xu et al. 2019): mixed Gaussian/categorical likelihood for tables")
 class TVAE(VAE):
     """A :class:`VAE` whose likelihood follows a table transformer's output spans.
 
@@ -46,6 +44,9 @@ class TVAE(VAE):
         Other :class:`VAE` arguments (``beta``, ``posterior``, ``prior``...); ``input_shape``
         and ``likelihood`` follow from ``spans``.
     """
+
+    modality = "table"
+    archs = ("mlp",)
 
     def __init__(
         self,

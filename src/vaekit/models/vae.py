@@ -73,8 +73,11 @@ class VAE(nn.Module):
     """
 
     registry_name = "vae"
-    #: the kind of data: "array" (fixed-shape tensors) or "sequence" (token ids)
+    #: the kind of data: "array" (fixed-shape tensors), "sequence" (token ids) or "table"
+    #: (a transformed mixed-type table: ``vaekit synth``)
     modality = "array"
+    #: the architectures the model can be built with
+    archs: tuple[str, ...] = ARCHS
     #: whether the model has a latent code at all (a language model has none)
     has_latent = True
     #: whether the model takes class labels (then it has ``num_classes``)

@@ -30,7 +30,8 @@ def check_same_columns(table: Table, expected: dict[str, str], what: str) -> Non
     missing = [c for c in expected if c not in table.columns]
     extra = [c for c in table.columns if c not in expected]
     if missing or extra:
-        parts = ([f"missing {missing}"] if missing else []) + ([f"unknown {extra}"] if extra else [])
+        parts = [f"missing {missing}"] if missing else []
+        parts += [f"unknown {extra}"] if extra else []
         raise DataError(f"{what}: the columns differ from those fitted ({'; '.join(parts)})")
     changed = {c: (table.types[c], k) for c, k in expected.items() if table.types[c] != k}
     if changed:

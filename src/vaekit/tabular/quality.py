@@ -60,8 +60,10 @@ def tv_complement(real: np.ndarray, synth: np.ndarray) -> float:
     return float(1.0 - 0.5 * sum(abs(s[v] / ns - r[v] / nr) for v in r))
 
 
-def correlation_similarity(real: tuple[np.ndarray, np.ndarray],
-                           synth: tuple[np.ndarray, np.ndarray]) -> tuple[float, float]:  # fmt: skip
+Pair = tuple[np.ndarray, np.ndarray]
+
+
+def correlation_similarity(real: Pair, synth: Pair) -> tuple[float, float]:
     """``1 - |r_real - r_synth| / 2`` (Pearson) and ``r_real``; NaN when a column is constant."""
     rs = []
     for a, b in (real, synth):
@@ -75,8 +77,7 @@ def correlation_similarity(real: tuple[np.ndarray, np.ndarray],
     return 1.0 - abs(rs[0] - rs[1]) / 2.0, rs[0]
 
 
-def contingency_similarity(real: tuple[np.ndarray, np.ndarray],
-                           synth: tuple[np.ndarray, np.ndarray]) -> tuple[float, float]:  # fmt: skip
+def contingency_similarity(real: Pair, synth: Pair) -> tuple[float, float]:
     """``1 - TVD`` of the two normalized contingency tables (missing = a category) and the
     real table's Cramer's V."""
     (ra, sa), (rb, sb) = _codes(real[0], synth[0]), _codes(real[1], synth[1])

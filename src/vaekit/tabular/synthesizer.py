@@ -122,8 +122,9 @@ class Synthesizer:
                                   hidden=self.hidden, loss_factor=self.loss_factor)  # fmt: skip
         self.model.init_output_bias(x.mean(0))
         bundle = DataBundle("table", Split(x), None, None, (x.shape[1],))
-        cfg = TrainConfig(epochs=int(self.epochs), batch_size=int(self.batch_size), lr=self.lr,
-                          weight_decay=self.l2scale, device=str(device), seed=self.seed)  # fmt: skip
+        cfg = TrainConfig(epochs=int(self.epochs), batch_size=int(self.batch_size),
+                          lr=self.lr, weight_decay=self.l2scale, device=str(device),
+                          seed=self.seed)  # fmt: skip
         if run_dir is not None:
             run_dir = Path(run_dir)
             run_dir.mkdir(parents=True, exist_ok=True)

@@ -35,6 +35,9 @@ def build_model(cfg: Config, data: DataBundle) -> VAE:
     """The model described by ``cfg.model`` for data shaped like ``data``."""
     m = cfg.model
     cls = get_model_class(m.name)
+    if cls.modality == "table":
+        raise DataError(f"model {m.name!r} models mixed-type tables: fit it with "
+                        "'vaekit synth fit TABLE.csv --out RUN'")  # fmt: skip
     if (cls.modality == "sequence") != data.is_sequence:
         if data.is_sequence:
             raise DataError(

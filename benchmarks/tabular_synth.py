@@ -9,7 +9,7 @@ real rows, F1 of the rarer class on the real test rows: Adult's official test fi
 holdout), distance to closest record (synthetic vs holdout rows, to the training rows), exact
 copies, and fit and sample time. SDV's TVAE trains for the same number of epochs.
 
-    pip install -e ".[bench]" sdv      # the peers (optional: the script skips what is absent)
+    pip install -e ".[bench]"      # the peers (optional: the script skips what is absent)
     python benchmarks/tabular_synth.py --adult-epochs 50 --german-epochs 300
 """
 

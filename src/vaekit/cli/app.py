@@ -10,6 +10,7 @@ from typer.exceptions import TyperException
 from vaekit.cli import (
     anomaly,
     evaluate,
+    impute,
     models,
     molecules,
     plot,
@@ -43,6 +44,7 @@ app.command("models")(models.models_command)
 app.add_typer(anomaly.app, name="anomaly")
 app.add_typer(molecules.app, name="molecules")
 app.add_typer(synth.app, name="synth")
+app.add_typer(impute.app, name="impute")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,217 @@
+"""``VAEImputer``: missing-value imputation with MIWAE, as a scikit-learn transformer."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from rich.console import Console
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.exceptions import NotFittedError
+
+from vaekit.config import TrainConfig
+from vaekit.data.base import DataBundle, Split
+from vaekit.errors import ConfigError, DataError, ModelFileError
+from vaekit.io.model_io import load, save_model
+from vaekit.io.safe import atomic_write_text
+from vaekit.models import create_model
+from vaekit.train.device import resolve_device
+from vaekit.train.trainer import Trainer
+
+IMPUTER_JSON = "imputer.json"
+TARGET_STEPS = 10_000  # optimisation steps the automatic epoch count aims for
+
+
+def as_array_with_nan(X: Any, name: str = "X") -> np.ndarray:
+    """``X`` as float64 ``(N, ...)`` with NaN for missing entries (None/pd.NA become NaN);
+    refuses text, infinities and empty input with one message."""
+    try:
+        arr = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise DataError(f"{name}: needs numbers (NaN for missing values): {e}") from None
+    if arr.ndim < 2 or arr.shape[0] == 0 or arr.size == 0:
+        raise DataError(f"{name}: expected a non-empty 2-D (N, D) or image (N, H, W) array, "
+                        f"got shape {arr.shape}")  # fmt: skip
+    if np.isinf(arr).any():
+        raise DataError(f"{name}: {int(np.isinf(arr).sum())} infinite value(s)")
+    return arr
+
+
+class VAEImputer(TransformerMixin, BaseEstimator):
+    """Fill missing values (NaN) with a MIWAE (Mattei & Frellsen 2019).
+
+    ``fit(X)`` trains an importance-weighted VAE on rows with missing entries (the
+    likelihood counts the observed ones only; the encoder sees the zero-filled row and its
+    mask); ``transform(X)`` replaces each NaN by its conditional mean under the model,
+    estimated by self-normalized importance sampling with ``n_samples`` draws;
+    :meth:`sample_imputations` returns ``n_draws`` completed copies for multiple imputation.
+    Works in a scikit-learn ``Pipeline``.
+
+    Tabular data ``(N, D)`` is standardized by the observed mean and standard deviation of
+    each column and modelled with a Gaussian of learned per-column variance; images
+    ``(N, H, W)`` or ``(N, C, H, W)`` with values in [0, 1] get a Bernoulli likelihood.
+
+    Parameters
+    ----------
+    latent_dim
+        ``None``: ``D - 1`` for tables (capped at 32; the MIWAE paper's choice) and 50 for images.
+    hidden
+        Widths of the encoder and decoder (MIWAE: three layers of 128, tanh).
+    k
+        Importance samples in the training bound (MIWAE: 20).
+    n_samples
+        Importance samples per row when imputing.
+    epochs, batch_size, lr
+        ``epochs=None``: about 10,000 steps (5 to 2,000 epochs).
+    data_kind
+        ``"auto"`` (more than 2 dimensions = images), ``"tabular"`` or ``"image"``.
+    random_state, device, verbose
+        Seed of the initialisation, batches and imputation draws; the torch device; a
+        progress bar.
+    """
+
+    def __init__(
+        self,
+        latent_dim: int | None = None,
+        hidden: tuple[int, ...] = (128, 128, 128),
+        k: int = 20,
+        n_samples: int = 1000,
+        epochs: int | None = None,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        data_kind: str = "auto",
+        random_state: int = 0,
+        device: str = "auto",
+        verbose: bool = False,
+    ) -> None:
+        self.latent_dim, self.hidden, self.k, self.n_samples = latent_dim, hidden, k, n_samples
+        self.epochs, self.batch_size, self.lr = epochs, batch_size, lr
+        self.data_kind, self.random_state = data_kind, random_state
+        self.device, self.verbose = device, verbose
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X: Any, y: Any = None) -> VAEImputer:
+        """Train on ``X`` (NaN = missing); ``y`` is ignored."""
+        if self.data_kind not in ("auto", "tabular", "image"):
+            raise ConfigError(f"unknown data_kind {self.data_kind!r}; choose auto, tabular, image")
+        for name in ("k", "n_samples", "batch_size"):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, np.integer)) and v >= 1):
+                raise ConfigError(f"{name} must be a positive integer, got {v!r}")
+        arr = as_array_with_nan(X)
+        kind = self.data_kind if self.data_kind != "auto" else ("image" if arr.ndim > 2
+                                                                 else "tabular")  # fmt: skip
+        self.data_kind_, self.shape_ = kind, tuple(arr.shape[1:])
+        self.n_features_in_ = int(np.prod(self.shape_))
+        flat = arr.reshape(len(arr), -1)
+        empty = np.isnan(flat).all(0)
+        if kind == "tabular" and empty.any():
+            raise DataError(f"X: column {int(np.flatnonzero(empty)[0])} has no observed value; "
+                            "drop it before imputing")  # fmt: skip
+        if kind == "image":
+            obs = flat[~np.isnan(flat)]
+            if obs.min() < 0 or obs.max() > 1:
+                raise DataError("X: image values must lie in [0, 1]")
+            self.mean_, self.scale_ = np.zeros(flat.shape[1]), np.ones(flat.shape[1])
+        else:
+            self.mean_ = np.nanmean(flat, 0)
+            std = np.nanstd(flat, 0)
+            self.scale_ = np.where(np.isfinite(std) & (std > 0), std, 1.0)
+        d = flat.shape[1]
+        latent = self.latent_dim or (min(max(d - 1, 1), 32) if kind == "tabular" else 50)
+        epochs = self.epochs or int(np.clip(math.ceil(TARGET_STEPS * self.batch_size / len(arr)),
+                                            5, 2000))  # fmt: skip
+        device = resolve_device(self.device)
+        x = torch.from_numpy(((flat - self.mean_) / self.scale_).astype(np.float32))
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            torch.manual_seed(self.random_state)
+            self.model_ = create_model(
+                "miwae", input_shape=(d,), latent_dim=latent, hidden=list(self.hidden),
+                activation="tanh", k=self.k,
+                likelihood="bernoulli" if kind == "image" else "gaussian-learned-dim",
+            )  # fmt: skip
+            bundle = DataBundle("impute", Split(x), None, None, (d,))
+            cfg = TrainConfig(epochs=epochs, batch_size=min(self.batch_size, len(arr)),
+                              lr=self.lr, device=str(device), seed=self.random_state)  # fmt: skip
+            console = None if self.verbose else Console(file=io.StringIO())
+            Trainer(self.model_, bundle, cfg, None, quiet=not self.verbose,
+                    console=console).fit()  # fmt: skip
+        self.model_.eval()
+        self.epochs_ = epochs
+        return self
+
+    # ------------------------------------------------------------------ imputing
+    def _prepared(self, X: Any) -> tuple[np.ndarray, torch.Tensor]:
+        if not hasattr(self, "model_"):
+            raise NotFittedError("this VAEImputer is not fitted yet; call fit(X) first")
+        arr = as_array_with_nan(X)
+        if tuple(arr.shape[1:]) != self.shape_:
+            raise DataError(f"X: rows of shape {tuple(arr.shape[1:])}; fitted on {self.shape_}")
+        flat = (arr.reshape(len(arr), -1) - self.mean_) / self.scale_
+        device = self.model_.device
+        return arr, torch.from_numpy(flat.astype(np.float32)).to(device)
+
+    def transform(self, X: Any) -> np.ndarray:
+        """``X`` with every NaN replaced by its importance-sampled conditional mean."""
+        arr, x = self._prepared(X)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.random_state)
+            filled = self.model_.impute(x, self.n_samples).cpu().double().numpy()
+        out = filled * self.scale_ + self.mean_
+        out = out.reshape(arr.shape)
+        return np.where(np.isnan(arr), out, arr)
+
+    def sample_imputations(self, X: Any, n_draws: int = 5) -> np.ndarray:
+        """``(n_draws, *X.shape)`` completed copies of ``X`` (multiple imputation: the
+        spread across draws is the model's uncertainty about the missing values)."""
+        arr, x = self._prepared(X)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.random_state)
+            draws = self.model_.multiple_imputation(x, n_draws, self.n_samples)
+        out = draws.cpu().double().numpy() * self.scale_ + self.mean_
+        out = out.reshape(n_draws, *arr.shape)
+        return np.where(np.isnan(arr)[None], out, arr[None])
+
+    # ------------------------------------------------------------------ files
+    def save(self, directory: str | Path) -> Path:
+        """``model.json`` + ``model.safetensors`` and ``imputer.json`` (no pickle)."""
+        if not hasattr(self, "model_"):
+            raise NotFittedError("this VAEImputer is not fitted yet; call fit(X) first")
+        directory = Path(directory)
+        save_model(self.model_, directory)
+        meta = {"params": {**self.get_params(), "hidden": list(self.hidden)},
+                "data_kind": self.data_kind_, "shape": list(self.shape_),
+                "mean": self.mean_.tolist(), "scale": self.scale_.tolist(),
+                "epochs": self.epochs_}  # fmt: skip
+        atomic_write_text(directory / IMPUTER_JSON, json.dumps(meta))
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | Path, device: str = "cpu") -> VAEImputer:
+        """An imputer saved by :meth:`save` (or ``vaekit impute fit``)."""
+        directory = Path(directory)
+        path = directory / IMPUTER_JSON
+        try:
+            meta = json.loads(path.read_text())
+            imp = cls(**{**meta["params"], "hidden": tuple(meta["params"]["hidden"]),
+                         "device": device})  # fmt: skip
+            imp.data_kind_, imp.shape_ = meta["data_kind"], tuple(meta["shape"])
+            imp.mean_, imp.scale_ = np.array(meta["mean"]), np.array(meta["scale"])
+            imp.epochs_ = int(meta["epochs"])
+        except FileNotFoundError:
+            raise ModelFileError(f"{path}: not found (is {directory} a saved imputer?)") from None
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+            raise ModelFileError(f"{path}: bad imputer settings ({e})") from None
+        imp.n_features_in_ = int(np.prod(imp.shape_))
+        imp.model_ = load(directory, device=resolve_device(device))
+        return imp

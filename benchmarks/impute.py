@@ -72,7 +72,8 @@ def run_tables(args: argparse.Namespace) -> str:
                 times[method] = times.get(method, 0.0) + time.perf_counter() - t0
                 err = ((filled - x) / sd)[mask]
                 scores.setdefault(method, []).append(float(np.sqrt(np.mean(err**2))))
-            print(name, m, {k: round(v[-1], 4) for k, v in scores.items()}, flush=True)
+            print(name, m, {k: round(v[-1], 4) for k, v in scores.items()},
+                  {k: round(v, 1) for k, v in times.items()}, flush=True)
         cells = " | ".join(f"{np.mean(v):.4f} ± {np.std(v):.4f}" for v in scores.values())
         rows.append(f"| {name} ({x.shape[0]}x{x.shape[1]}) | {cells} | "
                     f"{times['vaekit-miwae'] / args.masks:.1f} |")  # fmt: skip

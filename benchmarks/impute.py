@@ -55,7 +55,7 @@ def imputers(steps: int, seed: int, n: int) -> dict:
 def run_tables(args: argparse.Namespace) -> str:
     rows = []
     for name, x in datasets(Path(args.data_dir)).items():
-        mu, sd = x.mean(0), x.std(0)
+        sd = x.std(0)
         sd = np.where(sd > 0, sd, 1.0)
         scores: dict[str, list[float]] = {}
         times: dict[str, float] = {}
@@ -72,12 +72,16 @@ def run_tables(args: argparse.Namespace) -> str:
                 times[method] = times.get(method, 0.0) + time.perf_counter() - t0
                 err = ((filled - x) / sd)[mask]
                 scores.setdefault(method, []).append(float(np.sqrt(np.mean(err**2))))
-            print(name, m, {k: round(v[-1], 4) for k, v in scores.items()},
-                  {k: round(v, 1) for k, v in times.items()}, flush=True)
+            print(
+                name,
+                m,
+                {k: round(v[-1], 4) for k, v in scores.items()},
+                {k: round(v, 1) for k, v in times.items()},
+                flush=True,
+            )
         cells = " | ".join(f"{np.mean(v):.4f} ± {np.std(v):.4f}" for v in scores.values())
         rows.append(f"| {name} ({x.shape[0]}x{x.shape[1]}) | {cells} | "
                     f"{times['vaekit-miwae'] / args.masks:.1f} |")  # fmt: skip
-        del mu
     head = ("| dataset | " + " | ".join(imputers(1, 0, 1)) + " | miwae fit s |\n|"
             + " --- |" * 7)  # fmt: skip
     return head + "\n" + "\n".join(rows)

@@ -177,7 +177,7 @@ def test_bad_tables_get_clear_messages(fitted):
         from_cells({"n": ["1", "2", "x"]}, {"n": "numeric"})
     assert from_cells({"n": ["1", "2", "x"]}).types == {"n": "categorical"}  # inferred
     with pytest.raises(DataError, match="columns differ"):
-        synth.transformed(t.select(np.arange(5)).__class__({"x": t.columns["x"]}, {"x": "numeric"}))
+        synth.transformed(Table({"x": t.columns["x"]}, {"x": "numeric"}))
     rng = np.random.default_rng(0)
     many = from_cells({"id": [f"u{i}" for i in rng.integers(0, 10_000, 3000)],
                        "v": [f"{v:.3f}" for v in rng.normal(size=3000)]})  # fmt: skip

@@ -52,10 +52,10 @@ def ml_efficacy(train: Table, test: Table, target: str, synth: Table | None = No
     if target not in train.columns:
         raise ConfigError(f"target {target!r} is not a column; columns: {', '.join(train.names)}")
     features = _Features(train, target)
-    regression = (
-        train.types[target] in CONTINUOUS
-        and train.types[target] != "integer"
-        or (train.types[target] == "integer" and len(np.unique(train.columns[target])) > 20)
+    kind = train.types[target]
+    # a number is regressed; an integer with few distinct values is a class label
+    regression = kind in ("numeric", "datetime") or (
+        kind == "integer" and len(np.unique(train.columns[target])) > 20
     )
     out: dict[str, Any] = {"target": target, "task": "regression" if regression else
                            "classification"}  # fmt: skip

@@ -160,7 +160,7 @@ class Synthesizer:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(gen_seed)
             while have < n:
-                m = min(batch_size, max(n - have, 1) if not conditions else batch_size)
+                m = batch_size if conditions else min(batch_size, n - have)
                 rows = self.model.sample_rows(m).cpu().numpy()  # (m, D)
                 table = self.transformer.inverse_transform(rows, seed=gen_seed + drawn)
                 drawn += m

@@ -42,7 +42,7 @@ def small_table(n: int = 400, seed: int = 0) -> Table:
 @pytest.fixture(scope="module")
 def fitted() -> tuple[Synthesizer, Table]:
     t = small_table()
-    return Synthesizer(epochs=60, batch_size=100, seed=0, device="cpu").fit(t), t
+    return Synthesizer(epochs=100, batch_size=50, seed=0, device="cpu").fit(t), t
 
 
 # ---------------------------------------------------------------- metrics, known answers

@@ -1,7 +1,8 @@
 """A reversible transform of mixed-type tables to model inputs (CTGAN/TVAE style).
 
 Numeric columns get mode-specific normalization (Xu et al. 2019): a Bayesian Gaussian mixture
-per column (at most ``max_modes`` components, those of weight above ``weight_threshold`` kept);
+per column (:mod:`vaekit.data.mixture1d`, scikit-learn's variational Dirichlet-process mixture
+for one feature; at most ``max_modes`` components, those of weight above ``weight_threshold`` kept);
 each value becomes its mode as a one-hot and ``alpha = (x - mu_k) / (4 sigma_k)`` for that mode
 (the most responsible one, or the nearest when that leaves ``|alpha| > 0.99``; an outlier of
 every mode keeps its ``|alpha| > 1``, so the inverse is exact, though a tanh output stops at 1).
@@ -14,7 +15,6 @@ range, rounds integers and leaves missing cells missing. The fitted state is pla
 from __future__ import annotations
 
 import json
-import warnings
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from vaekit.data.mixture1d import fit_mixture_1d
 from vaekit.data.table import Table
 from vaekit.errors import DataError
 
@@ -91,27 +92,17 @@ class TableTransformer:
         distinct = np.unique(x)
         if len(distinct) <= 1:  # a constant column: one mode at the value
             return {"min": lo, "max": hi, "means": [lo], "stds": [1.0]}
-        from sklearn.exceptions import ConvergenceWarning
-        from sklearn.mixture import BayesianGaussianMixture
-
         sample = x if len(x) <= self.fit_rows else rng.choice(x, self.fit_rows, replace=False)
-        k = min(self.max_modes, len(distinct))
-        bgm = BayesianGaussianMixture(
-            n_components=k, weight_concentration_prior_type="dirichlet_process",
-            weight_concentration_prior=0.001, max_iter=100, n_init=1, random_state=self.seed,
-        )  # fmt: skip
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            bgm.fit(sample.reshape(-1, 1))
-        keep = bgm.weights_ > self.weight_threshold
+        mix = fit_mixture_1d(sample, self.max_modes, weight_concentration_prior=0.001,
+                             max_iter=100, seed=self.seed)  # fmt: skip
+        keep = mix.weights > self.weight_threshold
         if not keep.any():
-            keep = bgm.weights_ == bgm.weights_.max()
-        means = bgm.means_[keep, 0]
-        stds = np.sqrt(bgm.covariances_[keep].reshape(-1))
+            keep = mix.weights == mix.weights.max()
+        means, stds = mix.means[keep], mix.stds[keep]
         floor = max((hi - lo) * 1e-6, 1e-12)  # a spike of equal values has a tiny std
         return {"min": lo, "max": hi, "means": means.tolist(),
                 "stds": np.maximum(stds, floor).tolist(),
-                "weights": bgm.weights_[keep].tolist()}  # fmt: skip
+                "weights": mix.weights[keep].tolist()}  # fmt: skip
 
     def _fit_categorical(self, values: np.ndarray) -> dict[str, Any]:
         counts = Counter(_key(v) for v in values)

@@ -52,6 +52,19 @@ class MixedTabular(Likelihood):
         self.spans = [(str(a), int(n)) for a, n in spans]
         self.dim, self.blocks = at, blocks
         self.register_buffer("tanh_index", torch.tensor(tanh, dtype=torch.long))
+        # block of each output column (the tanh columns form one extra, ignored block) and
+        # the column-to-block membership matrix: every block's log-softmax in a few ops
+        block_of = torch.full((at,), len(blocks), dtype=torch.long)
+        for b, (start, size) in enumerate(blocks):
+            block_of[start : start + size] = b
+        member = F.one_hot(block_of, len(blocks) + 1).float()[:, : len(blocks)]  # (D, nb)
+        self.register_buffer("block_of", block_of, persistent=False)
+        # (T, D): tanh span t -> its column; (D,): 1 on the tanh columns
+        onehot = F.one_hot(torch.tensor(tanh, dtype=torch.long), at).float() if tanh else None
+        self.register_buffer("tanh_onehot", onehot if onehot is not None else torch.zeros(0, at),
+                             persistent=False)  # fmt: skip
+        self.register_buffer("tanh_mask", self.tanh_onehot.sum(0), persistent=False)
+        self.register_buffer("member", member, persistent=False)
         self.log_sigma = nn.Parameter(torch.full((len(tanh),), math.log(sigma)))
 
     def sigma(self) -> torch.Tensor:
@@ -69,10 +82,27 @@ class MixedTabular(Likelihood):
             mu = torch.tanh(params[..., self.tanh_index])  # (..., B, T)
             z = (x[..., self.tanh_index] - mu) * torch.exp(-log_sigma)
             total = total + (-0.5 * (z**2 + LOG_2PI) - log_sigma).sum(-1)
-        for start, size in self.blocks:  # x holds a one-hot (or probabilities) per block
-            logp = F.log_softmax(params[..., start : start + size], dim=-1)
-            total = total + (x[..., start : start + size] * logp).sum(-1)
+        if self.blocks:  # x holds a one-hot (or probabilities) per block
+            total = total + self._categorical_log_prob(params, x)
         return total
+
+    def _categorical_log_prob(self, params: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """``sum_b sum_j x_bj log softmax(params_b)_j`` over the softmax blocks, vectorized:
+        ``sum_j x_bj params_bj - (sum_j x_bj) logsumexp(params_b)``. The per-block max that
+        keeps the exponentials finite is a constant to autograd (it cancels in the value)."""
+        lead = torch.broadcast_shapes(params.shape[:-1], x.shape[:-1])
+        logits = params.expand(*lead, self.dim).reshape(-1, self.dim)  # (N, D)
+        xs = x.expand(*lead, self.dim).reshape(-1, self.dim) @ self.member  # (N, nb)
+        with torch.no_grad():
+            index = self.block_of.expand_as(logits)
+            top = logits.new_full((logits.shape[0], len(self.blocks) + 1), -torch.inf)
+            top = top.scatter_reduce(1, index, logits, "amax")[:, :-1]  # (N, nb)
+            shift = top @ self.member.T  # (N, D), each block's max; 0 on the tanh columns
+        # the tanh columns: exp(0) = 1, then dropped by their zero rows of `member`
+        logits = logits * (1.0 - self.tanh_mask)
+        lse = torch.log(torch.exp(logits - shift) @ self.member) + top  # (N, nb)
+        picked = (x * params * (1.0 - self.tanh_mask)).sum(-1)  # (...,)
+        return picked.expand(lead) - (xs * lse).sum(-1).reshape(lead)
 
     def mean(self, params: torch.Tensor) -> torch.Tensor:
         """``tanh`` of the normalized values, probabilities of the categorical blocks."""

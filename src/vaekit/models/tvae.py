@@ -84,8 +84,7 @@ class TVAE(VAE):
         free_bits: float = 0.0,
     ) -> LossOutput:
         """``loss_factor * (-log p(x|z)) + beta * kl_weight * KL``, one sample per row."""
-        q, z, log_q, log_px = self.one_sample_terms(x, y)  # log_px (B,)
-        kl = self.prior.kl_per_dim(q, z, log_q)  # (B, D)
+        log_px, kl = self.one_sample_elbo(x, y)  # (B,), (B, D)
         out = elbo_loss(self.loss_factor * log_px, kl, self.beta * kl_weight, free_bits)
         out.reconstruction = -log_px.mean()
         return out

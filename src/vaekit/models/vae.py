@@ -255,6 +255,21 @@ class VAE(nn.Module):
         log_px = self.likelihood.log_prob(self.decode_params(z, y), x)  # (B,)
         return q, z, log_q, log_px
 
+    def one_sample_elbo(
+        self, x: torch.Tensor, y: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``log p(x|z)`` ``(B,)`` with one reparameterised draw per example and the KL per
+        example and dimension ``(B, D)``: closed form when there is one (then ``log q`` is
+        not computed at all), else the draw's Monte Carlo estimate."""
+        q = self.encode(x, y)
+        if isinstance(q, DiagonalNormal) and isinstance(self.prior, StandardNormal):
+            z = q.rsample()  # (B, D): the same draw as rsample_and_log_prob's
+            log_px = self.likelihood.log_prob(self.decode_params(z, y), x)
+            return log_px, self.prior.kl_per_dim(q)
+        z, log_q = q.rsample_and_log_prob()
+        log_px = self.likelihood.log_prob(self.decode_params(z, y), x)
+        return log_px, self.prior.kl_per_dim(q, z, log_q)
+
     def loss(
         self,
         x: torch.Tensor,
@@ -266,8 +281,7 @@ class VAE(nn.Module):
 
         ``kl_weight`` is the schedule factor; the KL is weighted by ``beta * kl_weight``.
         """
-        q, z, log_q, log_px = self.one_sample_terms(x, y)
-        kl = self.prior.kl_per_dim(q, z, log_q)  # (B, D)
+        log_px, kl = self.one_sample_elbo(x, y)  # (B,), (B, D)
         return elbo_loss(log_px, kl, self.beta * kl_weight, free_bits)
 
     def kl_per_dim(self, q: Any) -> torch.Tensor:

@@ -5,7 +5,7 @@ RMSE on the standardized values (real column mean and standard deviation) of the
 cells, mean and std over seeded masks; MNIST with 50% of the pixels missing gets the RMSE
 of the pixel values and a figure of imputed digits.
 
-    python benchmarks/impute.py --masks 5 --steps 4000
+    python benchmarks/impute.py --masks 5 --steps 6000 --mnist-rows 5000
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data-dir", default=os.environ.get("VAEKIT_DATA_DIR", "../shared/data"))
     p.add_argument("--masks", type=int, default=5)
-    p.add_argument("--steps", type=int, default=10_000, help="MIWAE optimisation steps")
+    p.add_argument("--steps", type=int, default=6_000, help="MIWAE optimisation steps")
     p.add_argument("--mnist-rows", type=int, default=10_000)
     p.add_argument("--skip-mnist", action="store_true")
     p.add_argument("--figure", default="bench-runs/impute/mnist_imputed.png")

@@ -45,9 +45,10 @@ def test_fits_as_well_as_scikit_learns_estimator():
     from sklearn.mixture import BayesianGaussianMixture
 
     x, test = three_modes(3000, seed=1), three_modes(6000, seed=2)
-    ref = BayesianGaussianMixture(n_components=10, weight_concentration_prior_type="dirichlet_process",
-                                  weight_concentration_prior=1e-3, max_iter=100,
-                                  random_state=0).fit(x[:, None])  # fmt: skip
+    ref = BayesianGaussianMixture(
+        n_components=10, weight_concentration_prior_type="dirichlet_process",
+        weight_concentration_prior=1e-3, max_iter=100, random_state=0,
+    ).fit(x[:, None])  # fmt: skip
     mix = fit_mixture_1d(x, 10, 1e-3, max_iter=100)
     ours = mean_log_density(test, mix.weights, mix.means, mix.stds)
     assert ours == pytest.approx(float(ref.score_samples(test[:, None]).mean()), abs=0.01)

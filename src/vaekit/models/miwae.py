@@ -11,10 +11,11 @@ import torch
 import torch.nn.functional as F
 
 from vaekit.distributions.likelihoods import LOG_2PI, Bernoulli
+from vaekit.distributions.masked_table import MaskedTable
 from vaekit.errors import ConfigError, DataError
 from vaekit.models.registry import register_model
 from vaekit.models.vae import VAE
-from vaekit.nn import MLPEncoder
+from vaekit.nn import MLPDecoder, MLPEncoder
 from vaekit.objectives import LossOutput
 
 
@@ -37,8 +38,14 @@ class MIWAE(VAE):
     k
         Importance samples per example in the training bound (MIWAE: 20).
     likelihood
-        ``"bernoulli"`` (values in [0, 1], the default as for :class:`VAE`) or
-        ``"gaussian-learned-dim"`` (numbers; standardize them first).
+        ``"bernoulli"`` (values in [0, 1], the default as for :class:`VAE`),
+        ``"student-t"`` (numbers, standardized first: a t per cell with location, scale and
+        degrees of freedom from the decoder, the MIWAE paper's choice for tables; with
+        ``categorical_blocks``, mixed tables) or ``"gaussian-learned-dim"`` (numbers; a
+        learned standard deviation per column).
+    categorical_blocks
+        ``[start, size]`` of each one-hot categorical column in a row (``"student-t"``
+        only; a missing categorical cell is NaN over its whole block).
     **kwargs
         Other :class:`VAE` arguments (``latent_dim``, ``hidden``, ``activation``...).
     """
@@ -53,23 +60,45 @@ class MIWAE(VAE):
         activation: str = "tanh",
         likelihood: str = "bernoulli",
         k: int = 20,
+        categorical_blocks: Sequence[Sequence[int]] = (),
         **kwargs: Any,
     ) -> None:
-        if likelihood not in ("gaussian-learned-dim", "gaussian-learned", "bernoulli"):
-            raise ConfigError(f"miwae takes a gaussian-learned(-dim) or bernoulli likelihood, "
-                              f"got {likelihood!r}")  # fmt: skip
+        if likelihood not in ("student-t", "gaussian-learned-dim", "gaussian-learned",
+                              "bernoulli"):  # fmt: skip
+            raise ConfigError(f"miwae takes a student-t, gaussian-learned(-dim) or bernoulli "
+                              f"likelihood, got {likelihood!r}")  # fmt: skip
+        if categorical_blocks and likelihood != "student-t":
+            raise ConfigError("categorical_blocks need the student-t (table) likelihood")
         if k < 1:
             raise ConfigError(f"k must be >= 1, got {k}")
         if kwargs.pop("arch", "mlp") != "mlp":
             raise ConfigError("miwae is an MLP model (images are flattened)")
+        table = likelihood == "student-t"
         super().__init__(input_shape=input_shape, latent_dim=latent_dim, hidden=hidden,
-                         activation=activation, likelihood=likelihood, **kwargs)  # fmt: skip
+                         activation=activation,
+                         likelihood="gaussian-learned-dim" if table else likelihood,
+                         **kwargs)  # fmt: skip
         d = math.prod(self.input_shape)
         self.encoder = MLPEncoder((2 * d,), hidden, 0, activation)  # [x filled, mask]
+        if table:
+            if len(self.input_shape) != 1:
+                raise ConfigError("the student-t likelihood is for tables: input_shape (D,)")
+            self.likelihood = MaskedTable(d, categorical_blocks)
+            self.decoder = MLPDecoder(self.latent_dim, list(reversed(list(hidden))),
+                                      (self.likelihood.param_dim,), activation)  # fmt: skip
         self.k = int(k)
-        self._config["k"] = self.k
+        self._config.update(k=self.k, likelihood=likelihood,
+                            categorical_blocks=[list(map(int, b)) for b in categorical_blocks])
         for key in ("arch", "channels", "batchnorm"):
             self._config.pop(key)
+
+    @torch.no_grad()
+    def init_output_bias(self, data_mean: torch.Tensor) -> None:
+        """Start the decoder at the data: column means (NaN-free) and level frequencies."""
+        if not isinstance(self.likelihood, MaskedTable):
+            return super().init_output_bias(data_mean)
+        layer = self.decoder.output_layer
+        layer.bias.copy_(self.likelihood.init_bias(data_mean.cpu()).to(layer.bias))
 
     # ------------------------------------------------------------------ pieces
     def encode(self, x: torch.Tensor, y: torch.Tensor | None = None) -> Any:
@@ -81,9 +110,11 @@ class MIWAE(VAE):
 
     def observed_log_prob(self, params: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """``log p(x_obs | z)``: the likelihood summed over the observed entries ``(..., B)``."""
+        lik = self.likelihood
+        if isinstance(lik, MaskedTable):
+            return lik.log_prob(params, x)
         mask = ~torch.isnan(x)
         x0 = torch.nan_to_num(x)
-        lik = self.likelihood
         if isinstance(lik, Bernoulli):
             lp = params * x0 - F.softplus(params)
         else:
@@ -91,29 +122,31 @@ class MIWAE(VAE):
             lp = -0.5 * (((x0 - params) * torch.exp(-log_sigma)) ** 2 + LOG_2PI) - log_sigma
         return (lp * mask).flatten(-len(self.input_shape)).sum(-1)
 
-    def _weights(self, x: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor, Any]:
-        """Log weights ``(k, B)``, decoder outputs ``(k, B, *shape)`` and q."""
+    def _weights(self, x: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor, Any,
+                                                        torch.Tensor]:  # fmt: skip
+        """Log weights ``(k, B)``, decoder outputs ``(k, B, *out)``, q and
+        ``log p(x_obs | z)`` ``(k, B)``."""
         q = self.encode(x)
         z, log_q = q.rsample_and_log_prob(k)  # (k, B, d), (k, B)
         b = x.shape[0]
-        params = self.decoder(z.reshape(k * b, -1)).view(k, b, *self.input_shape)
-        log_w = self.observed_log_prob(params, x) + self.prior.log_prob(z) - log_q
-        return log_w, params, q
+        params = self.decoder(z.reshape(k * b, -1)).view(k, b, *self.decoder.output_shape)
+        log_px = self.observed_log_prob(params, x)
+        return log_px + self.prior.log_prob(z) - log_q, params, q, log_px
 
     def loss(self, x: torch.Tensor, y: torch.Tensor | None = None, kl_weight: float = 1.0,
              free_bits: float = 0.0) -> LossOutput:  # fmt: skip
         """Minus the MIWAE bound ``log 1/k sum_k w_k`` (mean over the batch)."""
-        log_w, params, q = self._weights(x, self.k)
+        log_w, _, q, log_px = self._weights(x, self.k)
         bound = torch.logsumexp(log_w, 0) - math.log(self.k)  # (B,)
         kl_per_dim = self.prior.kl_per_dim(q).mean(0)  # (d,), closed form, for the logs
-        recon = -self.observed_log_prob(params, x).mean()
+        recon = -log_px.detach().mean()
         return LossOutput(-bound.mean(), recon, kl_per_dim.sum(), kl_per_dim, 1.0)
 
     def log_weights(self, x: torch.Tensor, y: torch.Tensor | None = None, k: int = 1,
                     q: Any = None, kl_weight: float = 1.0,
                     return_log_px: bool = False) -> Any:  # fmt: skip
-        log_w, params, _ = self._weights(x, k)
-        return (log_w, self.observed_log_prob(params, x)) if return_log_px else log_w
+        log_w, _, _, log_px = self._weights(x, k)
+        return (log_w, log_px) if return_log_px else log_w
 
     # ------------------------------------------------------------------ imputation
     @torch.no_grad()
@@ -124,9 +157,9 @@ class MIWAE(VAE):
         out = x.clone()
         for s in range(0, x.shape[0], chunk):
             xb = x[s : s + chunk]
-            log_w, params, _ = self._weights(xb, n_samples)
+            log_w, params, _, _ = self._weights(xb, n_samples)
             w = torch.softmax(log_w, 0)  # (S, B)
-            mean = self.likelihood.mean(params)  # (S, B, *shape)
+            mean = self.likelihood.mean(params)  # (S, B, *shape): E[x | z]
             est = (w.view(*w.shape, *([1] * len(self.input_shape))) * mean).sum(0)
             out[s : s + chunk] = torch.where(torch.isnan(xb), est, xb)
         return out
@@ -142,7 +175,7 @@ class MIWAE(VAE):
         out = x.unsqueeze(0).repeat(n_draws, *([1] * x.dim()))
         for s in range(0, x.shape[0], chunk):
             xb = x[s : s + chunk]
-            log_w, params, _ = self._weights(xb, n_samples)
+            log_w, params, _, _ = self._weights(xb, n_samples)
             pick = torch.multinomial(torch.softmax(log_w, 0).T, n_draws, replacement=True)  # (B, M)
             chosen = params.gather(0, pick.T.view(n_draws, -1, *([1] * len(self.input_shape)))
                                    .expand(n_draws, *params.shape[1:]))  # fmt: skip

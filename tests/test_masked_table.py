@@ -126,5 +126,8 @@ def test_layout_refuses_what_it_cannot_impute():
         MissingLayout(max_categories=100).fit(ids)
     with pytest.raises(DataError, match="'e' has no values"):
         MissingLayout().fit(from_cells({"e": ["", ""], "v": ["1", "2"]}))
-    one = MissingLayout().fit(from_cells({"c": ["x", "x", ""], "v": ["1", "2", "3"]}))
+    one_value = from_cells({"c": ["x", "x", ""], "v": ["1", "2", "3"], "k": ["5", "", "5"]})
+    one = MissingLayout().fit(one_value)
     assert one.blocks == [[0, 1]]  # a one-level column: a block of one (imputed as that level)
+    back = one.decode(np.full((3, 3), 0.7), one_value)
+    assert back.columns["c"][2] == "x" and back.columns["k"][1] == 5.0  # exactly the one value

@@ -45,9 +45,10 @@ class MissingLayout:
                 raise DataError(f"column {name!r} has no values (every cell is missing); drop it")
             values = table.columns[name][~missing]
             if kind in NUMERIC_KINDS:
-                sd = float(np.std(values))
+                sd = float(np.std(values))  # 0: a one-value column, imputed as that value
                 self.columns[name] = {"kind": kind, "mean": float(np.mean(values)),
-                                      "scale": sd if sd > 0 else 1.0}  # fmt: skip
+                                      "scale": sd if sd > 0 else 1.0,
+                                      "constant": bool(sd == 0)}  # fmt: skip
                 continue
             first: dict[str, Any] = {}
             for v in values:
@@ -109,6 +110,8 @@ class MissingLayout:
             col, missing = like.columns[name], like.missing(name)
             if "levels" not in info:
                 filled = rows[:, at] * info["scale"] + info["mean"]
+                if info.get("constant"):
+                    filled = np.full(len(rows), info["mean"])
                 if info["kind"] == "integer":
                     filled = np.round(filled)
                 cols[name] = np.where(missing, filled, col.astype(np.float64))

@@ -49,6 +49,19 @@ def test_log_prob_is_the_sum_of_normals_and_categoricals():
             )
         at += size
     torch.testing.assert_close(lik.log_prob(params, x), want)
+    # the gradients too (the per-block max that keeps the exponentials finite is held
+    # constant; the value does not depend on it, so neither does the gradient)
+    p1, p2 = params.clone().requires_grad_(), params.clone().requires_grad_()
+    lik.log_prob(p1, x).sum().backward()
+    ref, at = torch.zeros(8), 0
+    for activation, size in SPANS:
+        if activation == "softmax":
+            ref = ref + Categorical(logits=p2[:, at : at + size]).log_prob(
+                x[:, at : at + size].argmax(1))
+        at += size
+    ref.sum().backward()
+    softmax_cols = [i for i in range(11) if i not in (0, 6)]  # 0 and 6: the tanh spans
+    torch.testing.assert_close(p1.grad[:, softmax_cols], p2.grad[:, softmax_cols])
     # leading sample dimensions broadcast (as in importance sampling)
     stacked = lik.log_prob(params.expand(3, 8, 11), x)
     torch.testing.assert_close(stacked, want.expand(3, 8))

@@ -59,12 +59,8 @@ class MixedTabular(Likelihood):
             block_of[start : start + size] = b
         member = F.one_hot(block_of, len(blocks) + 1).float()[:, : len(blocks)]  # (D, nb)
         self.register_buffer("block_of", block_of, persistent=False)
-        # (T, D): tanh span t -> its column; (D,): 1 on the tanh columns
-        onehot = F.one_hot(torch.tensor(tanh, dtype=torch.long), at).float() if tanh else None
-        self.register_buffer("tanh_onehot", onehot if onehot is not None else torch.zeros(0, at),
-                             persistent=False)  # fmt: skip
-        self.register_buffer("tanh_mask", self.tanh_onehot.sum(0), persistent=False)
         self.register_buffer("member", member, persistent=False)
+        self.register_buffer("tanh_mask", (block_of == len(blocks)).float(), persistent=False)
         self.log_sigma = nn.Parameter(torch.full((len(tanh),), math.log(sigma)))
 
     def sigma(self) -> torch.Tensor:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from vaekit.data.table import Table
+from vaekit.data.table import Table, observed_columns
 from vaekit.data.table_transform import NUMERIC_KINDS, _key
 from vaekit.errors import DataError
 
@@ -36,14 +36,8 @@ class MissingLayout:
         self.columns: dict[str, dict[str, Any]] = {}
 
     def fit(self, table: Table) -> MissingLayout:
-        if len(table) == 0 or not table.columns:
-            raise DataError("cannot fit on an empty table")
         self.columns = {}
-        for name in table.names:
-            kind, missing = table.types[name], table.missing(name)
-            if missing.all():
-                raise DataError(f"column {name!r} has no values (every cell is missing); drop it")
-            values = table.columns[name][~missing]
+        for name, kind, _, values in observed_columns(table):
             if kind in NUMERIC_KINDS:
                 sd = float(np.std(values))  # 0: a one-value column, imputed as that value
                 self.columns[name] = {"kind": kind, "mean": float(np.mean(values)),

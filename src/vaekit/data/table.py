@@ -13,6 +13,7 @@ import datetime as dt
 import gzip
 import io
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,18 @@ class Table:
         import pandas as pd
 
         return pd.DataFrame({k: format_column(v, self.types[k]) for k, v in self.columns.items()})
+
+
+def observed_columns(table: Table) -> Iterator[tuple[str, str, np.ndarray, np.ndarray]]:
+    """``(name, type, missing mask, observed values)`` of each column, for fitting an
+    encoding; an empty table, or a column with no observed value, is refused by name."""
+    if len(table) == 0 or not table.columns:
+        raise DataError("cannot fit on an empty table")
+    for name in table.names:
+        missing = table.missing(name)
+        if missing.all():
+            raise DataError(f"column {name!r} has no values (every cell is missing); drop it")
+        yield name, table.types[name], missing, table.columns[name][~missing]
 
 
 def _is_missing(v: Any) -> bool:

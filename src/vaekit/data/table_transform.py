@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from vaekit.data.mixture1d import fit_mixture_1d
-from vaekit.data.table import Table
+from vaekit.data.table import Table, observed_columns
 from vaekit.errors import DataError
 
 NUMERIC_KINDS = ("numeric", "integer", "datetime")
@@ -73,15 +73,9 @@ class TableTransformer:
     # ------------------------------------------------------------------ fitting
     def fit(self, table: Table) -> TableTransformer:
         """Learn each column's encoding from ``table``."""
-        if len(table) == 0 or not table.columns:
-            raise DataError("cannot fit on an empty table")
         rng = np.random.default_rng(self.seed)
         self.columns = {}
-        for name in table.names:
-            kind, missing = table.types[name], table.missing(name)
-            if missing.all():
-                raise DataError(f"column {name!r} has no values (every cell is missing); drop it")
-            values = table.columns[name][~missing]
+        for name, kind, missing, values in observed_columns(table):
             info = (self._fit_numeric(values, rng) if kind in NUMERIC_KINDS
                     else self._fit_categorical(values))  # fmt: skip
             self.columns[name] = {"kind": kind, "missing": bool(missing.any()), **info}

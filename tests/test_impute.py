@@ -205,8 +205,13 @@ def test_mixed_tables_bad_input_and_files(tmp_path):
         imp.transform(odd)
     with pytest.raises(ConfigError, match="student-t likelihood"):
         VAEImputer(likelihood="gaussian").fit(t)
+
+
+def test_mixed_tables_from_pandas():
     pd = pytest.importorskip("pandas")
+    _, t, _ = mixed(200)
     df = t.to_pandas()
+    imp = VAEImputer(epochs=2, device="cpu", n_samples=20).fit(df)
     out = imp.transform(df)
     assert isinstance(out, pd.DataFrame) and list(out.columns) == t.names
     assert not out.isna().any().any()

@@ -130,6 +130,11 @@ def test_impute_fit_transform_cli(tmp_path, capsys):
     code, _, err = run_cli(["impute", "transform", run, path, "-o", out, "--n-draws", "2"],
                            capsys)  # fmt: skip
     assert code == 0 and (tmp_path / "filled-2.csv").exists()
+    fewer = tmp_path / "fewer.csv"
+    write_csv(Table({n: t.columns[n] for n in ("a", "b")}, {"a": "numeric", "b": "numeric"}),
+              fewer)  # fmt: skip
+    code, _, err = run_cli(["impute", "transform", run, fewer, "-o", out], capsys)
+    assert code == 2 and f"{fewer}: the columns differ from those fitted (missing ['level', " in err
     write_csv(from_cells({"a": [f"id{i}" for i in range(300)], "b": ["1", ""] * 150}),
               tmp_path / "ids.csv")  # fmt: skip
     code, _, err = run_cli(["impute", "fit", tmp_path / "ids.csv", "--out", tmp_path / "o2"],

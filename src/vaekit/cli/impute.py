@@ -55,6 +55,7 @@ def transform_command(
 ) -> None:
     """Fill the missing cells of TABLE with RUN's imputer."""
     from vaekit.tabular.imputer import VAEImputer
+    from vaekit.tabular.inputs import check_same_columns
 
     imp = VAEImputer.load(run)
     imp.n_samples = n_samples
@@ -62,7 +63,9 @@ def transform_command(
         raise DataError(f"{run}: fitted on an array from Python, not by `vaekit impute fit`")
     if not table.exists():
         raise DataError(f"{table}: not found")
-    t = read_csv(table, imp.layout_.types)
+    fitted = imp.layout_.types  # read with the fitted types; other columns are refused
+    t = read_csv(table, {n: fitted[n] for n in read_csv(table).names if n in fitted})
+    check_same_columns(t, fitted, str(table))
     outputs = imp.sample_imputations(t, n_draws) if n_draws > 0 else [imp.transform(t)]
     for i, filled in enumerate(outputs):
         path = output if n_draws <= 0 else output.with_name(

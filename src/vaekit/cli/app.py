@@ -14,6 +14,7 @@ from vaekit.cli import (
     models,
     molecules,
     plot,
+    recommend,
     report,
     sample,
     sweep,
@@ -26,7 +27,7 @@ from vaekit.errors import VaekitError
 app = typer.Typer(
     name="vaekit",
     help="Variational autoencoders on PyTorch: train, sample, evaluate, plot, report, "
-    "detect anomalies, generate molecules, synthesize tables.",
+    "detect anomalies, generate molecules, synthesize tables, recommend items.",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -45,6 +46,7 @@ app.add_typer(anomaly.app, name="anomaly")
 app.add_typer(molecules.app, name="molecules")
 app.add_typer(synth.app, name="synth")
 app.add_typer(impute.app, name="impute")
+app.add_typer(recommend.app, name="recommend")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -103,12 +103,14 @@ class DataBundle:
         """Move the in-memory splits to ``device`` (in place) and return the bundle."""
         from vaekit.data.packed import PackedImages
         from vaekit.data.sequences import TokenSequences
+        from vaekit.data.sparse_rows import SparseRows
 
-        moved: dict[int, PackedImages] = {}  # splits sharing one packed array keep sharing it
+        # splits sharing one packed array keep sharing it
+        moved: dict[int, PackedImages | SparseRows] = {}
         for s in (self.train, self.val, self.test):
             if s is not None and isinstance(s.x, TokenSequences):
                 s.x = s.x.to(device)
-            elif s is not None and isinstance(s.x, PackedImages):
+            elif s is not None and isinstance(s.x, PackedImages | SparseRows):
                 if id(s.x) not in moved:
                     moved[id(s.x)] = s.x.to(device)
                 s.x = moved[id(s.x)]

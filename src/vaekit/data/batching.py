@@ -16,6 +16,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from vaekit.data.base import Split
 from vaekit.data.packed import PackedImages
+from vaekit.data.sparse_rows import SparseRows
 
 Batch = tuple[torch.Tensor, torch.Tensor | None]
 
@@ -96,11 +97,15 @@ def iterate_batches(
     n = len(split)
     device = torch.device(device)
     rank, world = shard if shard is not None else (0, 1)
-    packed = isinstance(split.x, PackedImages)
+    # packed bits or sparse rows on the device, made dense per batch there
+    packed = isinstance(split.x, (PackedImages, SparseRows))
     if split.in_memory or packed:
-        if packed:  # packed bits on the device, unpacked per batch there
+        if packed:
             images = split.x.to(device)
-            rows_of = torch.as_tensor(split.indices, device=device)
+            rows_of = torch.as_tensor(
+                split.indices if split.indices is not None else np.arange(len(split)),
+                device=device,
+            )
 
             def take(rows: torch.Tensor) -> torch.Tensor:
                 return images.rows(rows_of.index_select(0, rows))

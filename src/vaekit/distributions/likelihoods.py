@@ -150,6 +150,28 @@ class Categorical(Likelihood):
         )
 
 
+class Multinomial(Likelihood):
+    """Counts over ``I`` items from logits ``(B, I)``: ``sum_i x_i log softmax(logits)_i``.
+
+    The likelihood of Mult-VAE (Liang et al. 2018). As in the paper's code, the
+    multinomial coefficient (constant in the parameters) is left out, so ``log_prob`` is
+    the log-probability of the clicks in one fixed order.
+    """
+
+    def log_prob(self, params: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """``(..., I)`` logits and counts -> ``(...)``."""
+        return (torch.log_softmax(params.float(), dim=-1) * x).sum(-1)
+
+    def mean(self, params: torch.Tensor) -> torch.Tensor:
+        """Item probabilities ``pi(z)`` ``(..., I)`` (the expected share of each item)."""
+        return torch.softmax(params.float(), dim=-1)
+
+    def init_bias(self, data_mean: torch.Tensor) -> torch.Tensor:
+        """Logits of the items' shares of all clicks (``data_mean``: mean counts ``(I,)``)."""
+        share = data_mean.clamp_min(0) + 1e-8
+        return (share / share.sum()).log()
+
+
 _Factory = Callable[[Sequence[int], float], Likelihood]
 
 #: name -> (factory(event_shape, sigma), one-line description)

@@ -1,7 +1,7 @@
 """Models: one file per variant, all registered in :mod:`vaekit.models.registry`."""
 
 from vaekit.models import beta_vae, btcvae, cvae, factorvae, hvae, iwae  # noqa: F401, I001
-from vaekit.models import miwae, seq_vae, tvae, vae, vqvae  # noqa: F401, I001
+from vaekit.models import miwae, mult_vae, seq_vae, tvae, vae, vqvae  # noqa: F401, I001
 from vaekit.models.beta_vae import BetaVAE
 from vaekit.models.btcvae import BetaTCVAE
 from vaekit.models.cvae import CVAE
@@ -16,6 +16,7 @@ from vaekit.models.registry import (
     register_model,
 )
 from vaekit.models.miwae import MIWAE
+from vaekit.models.mult_vae import MultDAE, MultVAE
 from vaekit.models.seq_vae import RNNLM, SeqVAE
 from vaekit.models.tvae import TVAE
 from vaekit.models.vae import VAE
@@ -34,6 +35,8 @@ __all__ = [
     "HVAE",
     "IWAE",
     "MIWAE",
+    "MultDAE",
+    "MultVAE",
     "ModelEntry",
     "create_model",
     "get_model_class",

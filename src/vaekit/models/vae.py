@@ -80,6 +80,8 @@ class VAE(nn.Module):
     archs: tuple[str, ...] = ARCHS
     #: whether the model has a latent code at all (a language model has none)
     has_latent = True
+    #: whether the code has a posterior and a KL (a denoising autoencoder's has neither)
+    variational = True
     #: whether the model takes class labels (then it has ``num_classes``)
     conditional = False
     cond_dim = 0

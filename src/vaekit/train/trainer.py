@@ -40,6 +40,7 @@ from vaekit.train.checkpoint import (
 from vaekit.train.device import resolve_device
 from vaekit.train.lr import lr_at
 from vaekit.train.progress import training_progress
+from vaekit.train.selection import Selection
 
 CHECKPOINT_DIR = "checkpoint"
 OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
@@ -156,6 +157,9 @@ class Trainer:
         Where checkpoints, ``metrics.jsonl`` and final weights go (``None``: keep nothing).
     quiet
         Hide the progress bar and the per-epoch lines.
+    selection
+        A score to select the best epoch by (e.g. validation NDCG@100) instead of the
+        validation loss; the best epoch's weights are kept and restored at the end.
 
     Under ``torchrun`` (a process group is running) the model trains with
     DistributedDataParallel: each global batch of ``batch_size`` is split across the
@@ -170,8 +174,10 @@ class Trainer:
         run_dir: str | Path | None = None,
         quiet: bool = False,
         console: Console | None = None,
+        selection: Selection | None = None,
     ) -> None:
         self.cfg = config
+        self.selection = selection
         self.dist = distributed.current()
         self.device = distributed.local_device(resolve_device(config.device), self.dist)
         self.model = model.to(self.device)
@@ -279,7 +285,7 @@ class Trainer:
                 raise
             self._save_on_interrupt()  # stop_after_epoch: the last epoch reaches the disk
         distributed.check_in_sync(self.model, self.dist)
-        if cfg.early_stopping > 0 and self.best_weights is not None:
+        if self.best_weights is not None and (cfg.early_stopping > 0 or self.selection):
             self.model.load_state_dict(self.best_weights)
         if self.writes and (self.state.epoch >= cfg.epochs or stopped_early):
             save_tensors(self.run_dir / MODEL_WEIGHTS, dict(self.model.state_dict()))
@@ -420,9 +426,14 @@ class Trainer:
                     val_loss=val["loss"], val_recon=val["reconstruction"], val_kl=val["kl"]
                 )
                 record.update({f"val_{k}": v for k, v in val.items() if k.startswith("kl_")})
-                if st.best_val is None or val["loss"] < st.best_val:
-                    st.best_val, st.best_epoch, st.bad_epochs = val["loss"], st.epoch, 0
-                    if cfg.early_stopping > 0:
+            key = record.get("val_loss")
+            if self.selection is not None:
+                value, key = self.selection(model)
+                record[f"val_{self.selection.name}"] = value
+            if key is not None:
+                if st.best_val is None or key < st.best_val:
+                    st.best_val, st.best_epoch, st.bad_epochs = key, st.epoch, 0
+                    if cfg.early_stopping > 0 or self.selection is not None:
                         self.best_weights = {
                             k: v.detach().clone() for k, v in model.state_dict().items()
                         }
@@ -450,6 +461,9 @@ class Trainer:
 
         if not self.quiet:
             val_txt = f"  val {record['val_loss']:.2f}" if "val_loss" in record else ""
+            if self.selection is not None:
+                name = self.selection.name
+                val_txt += f"  val {name} {record[f'val_{name}']:.4f}"
             rate = (f"{record['tokens_per_s']:,.0f} tokens/s" if "tokens_per_s" in record
                     else f"{record['samples_per_s']:,.0f} samples/s")  # fmt: skip
             au = f"  {record['active_units']} AU" if "active_units" in record else ""
@@ -481,8 +495,8 @@ class Trainer:
 
     def _check_collapse(self, record: dict[str, Any]) -> None:
         """Count active units; warn once when the posterior has collapsed for 3 epochs."""
-        if not self.model.has_latent:  # a language model has no code to collapse
-            return
+        if not self.model.has_latent or not self.model.variational:
+            return  # a language model has no code, a denoising autoencoder no KL
         split = self.data.val if self.data.val is not None else self.data.train
         means, _, _ = posterior_stats(
             self.model, split, self.cfg.eval_batch_size, self.device, COLLAPSE_EXAMPLES,

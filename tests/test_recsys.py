@@ -64,6 +64,20 @@ def test_ties_are_broken_by_item_index():
     assert ndcg_at_k(scores, held, 4)[0] == pytest.approx(D[2])
     assert recall_at_k(scores, held, 2)[0] == 0.0
     assert ndcg_at_k(scores, np.array([[1, 0, 0, 0]]), 1)[0] == 1.0
+    # ties at the cut-off: of the equal items, the lowest index gets the last place
+    cut = np.array([[3.0, 1.0, 1.0, 1.0, 0.0]])
+    assert recall_at_k(cut, np.array([[0, 1, 0, 0, 0]]), 2)[0] == 1.0
+    assert recall_at_k(cut, np.array([[0, 0, 1, 0, 0]]), 2)[0] == 0.0
+    # many ties: the same ranking as a full stable sort
+    rng = np.random.default_rng(2)
+    tied = rng.integers(0, 4, size=(30, 25)).astype(float)
+    held = (rng.random((30, 25)) < 0.3).astype(float)
+    held[:, 0] = 1
+    for k in (1, 5, 24, 25):
+        ranks = np.argsort(-tied, axis=1, kind="stable")[:, :k]
+        hits = np.take_along_axis(held, ranks, axis=1)
+        expect = hits.sum(1) / np.minimum(k, held.sum(1))
+        np.testing.assert_allclose(recall_at_k(tied, held, k), expect)
 
 
 def test_one_item_user_excluded_items_and_empty_user():

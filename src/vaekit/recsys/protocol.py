@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -10,6 +10,7 @@ import torch
 
 from vaekit.data.sparse_rows import SparseRows
 from vaekit.data.strong_split import StrongSplit
+from vaekit.errors import ConfigError
 from vaekit.recsys.metrics import mask_seen, ndcg_at_k, recall_at_k
 
 #: the paper's metrics: name -> (function, k)
@@ -31,12 +32,17 @@ def model_scores(model: Any, clicks: Any, batch_size: int = 2000) -> np.ndarray:
 
 
 def evaluate_users(
-    score: ScoreFn, split: StrongSplit, role: str = "test", batch: int = 5000
+    score: ScoreFn,
+    split: StrongSplit,
+    role: str = "test",
+    batch: int = 2000,
+    metrics: Sequence[str] = tuple(METRICS),
 ) -> dict[str, Any]:
     """The paper's metrics on the ``val`` or ``test`` users of ``split``.
 
     ``score(fold_in)`` gives ``(U, I)`` scores; fold-in items are set to ``-inf`` before
-    ranking. Users without held-out items (fewer than 5 clicks) are left out.
+    ranking. Users without held-out items (fewer than 5 clicks) are left out. Scores exist
+    for ``batch`` users at a time only.
 
     Returns
     -------
@@ -45,12 +51,17 @@ def evaluate_users(
         ``ndcg@100_se``, ...), and ``users``, the number of users counted.
     """
     fold_in, heldout = split.fold_in(role), split.heldout(role)
-    per_user: dict[str, list[np.ndarray]] = {name: [] for name in METRICS}
+    unknown = [m for m in metrics if m not in METRICS]
+    if unknown:
+        raise ConfigError(f"unknown metric(s) {', '.join(unknown)}; choose from "
+                          f"{', '.join(METRICS)}")  # fmt: skip
+    per_user: dict[str, list[np.ndarray]] = {name: [] for name in metrics}
     for lo in range(0, fold_in.shape[0], batch):  # type: ignore[attr-defined]
         x = fold_in[lo : lo + batch]  # type: ignore[index]
         h = heldout[lo : lo + batch]  # type: ignore[index]
         s = mask_seen(np.array(score(x), dtype=np.float32, copy=True), x)
-        for name, (fn, k) in METRICS.items():
+        for name in metrics:
+            fn, k = METRICS[name]
             per_user[name].append(fn(s, h, k))
     result: dict[str, Any] = {}
     for name, parts in per_user.items():

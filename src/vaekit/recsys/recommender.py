@@ -25,7 +25,6 @@ from vaekit.io.model_io import MODEL_JSON, load, model_spec, save_model
 from vaekit.io.safe import atomic_write_text, load_tensors, save_tensors
 from vaekit.models import create_model
 from vaekit.recsys.baselines import EASE, EASE_LAMBDAS, Popularity
-from vaekit.recsys.metrics import ndcg_at_k
 from vaekit.recsys.protocol import evaluate_users, model_scores
 from vaekit.train.device import resolve_device
 from vaekit.train.selection import Selection
@@ -192,13 +191,10 @@ class Recommender:
                           kl_schedule="linear" if vae else "constant",
                           warmup_epochs=self.total_anneal_steps / steps_per_epoch if vae
                           else 0.0)  # fmt: skip
-        fold_in, heldout = split.fold_in("val"), split.heldout("val")
-
         def val_ndcg(model: Any) -> float:
-            s = model_scores(model, fold_in)
-            from vaekit.recsys.metrics import mask_seen
-
-            return float(np.nanmean(ndcg_at_k(mask_seen(s, fold_in), heldout, 100)))
+            scores = evaluate_users(lambda x: model_scores(model, x), split, "val",
+                                    metrics=("ndcg@100",))  # fmt: skip
+            return float(scores["ndcg@100"])
 
         if run_dir is not None:
             atomic_write_text(Path(run_dir) / MODEL_JSON,

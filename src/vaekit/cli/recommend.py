@@ -44,6 +44,11 @@ def fit_command(
     epochs: int = typer.Option(200, "--epochs", help="Training epochs (the paper: 200)."),
     batch_size: int = typer.Option(500, "--batch-size", help="Users per batch (the paper: 500)."),
     lr: float = typer.Option(1e-3, "--lr", help="Adam learning rate."),
+    hidden: str = typer.Option(
+        None, "--hidden", help="Encoder hidden widths, e.g. 600 (mult-vae) or '' for none "
+        "[default: the paper's: 600 for mult-vae, none for mult-dae]."),  # fmt: skip
+    latent_dim: int = typer.Option(None, "--latent-dim", help="Code size [default: 200]."),
+    dropout: float = typer.Option(0.5, "--dropout", help="Input dropout while training."),
     anneal_cap: float = typer.Option(0.2, "--anneal-cap", help="Mult-VAE's largest KL weight."),
     total_anneal_steps: int = typer.Option(
         200_000, "--total-anneal-steps", help="Updates over which the KL weight reaches its cap."
@@ -71,7 +76,14 @@ def fit_command(
     if min_rating is None and dataset is not None:
         min_rating = 4.0  # the paper keeps ratings > 3.5
     entries = read_interactions(source, user_col, item_col, rating_col)
+    widths = None
+    if hidden is not None:
+        try:
+            widths = [int(h) for h in hidden.replace(" ", "").split(",") if h]
+        except ValueError:
+            raise ConfigError(f"--hidden {hidden!r}: give widths like 600 or 600,300") from None
     rec = Recommender(model=model, epochs=epochs, batch_size=batch_size, lr=lr,
+                      hidden=widths, latent_dim=latent_dim, dropout=dropout,
                       anneal_cap=anneal_cap, total_anneal_steps=total_anneal_steps,
                       early_stopping=early_stopping, min_rating=min_rating,
                       min_user_items=min_user_items, heldout_users=heldout_users, seed=seed,

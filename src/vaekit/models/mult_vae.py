@@ -47,12 +47,26 @@ class _ClickInput:
         h = F.normalize(x, dim=1)  # (B, I) unit L2 norm
         return F.dropout(h, self.dropout, self.training) if self.dropout > 0 else h
 
-    def _l2_penalty(self) -> torch.Tensor | None:
-        """``l2 * sum ||W||^2`` over the weight matrices (the paper's ``2 * reg``)."""
-        if self.l2 <= 0:
-            return None
-        weights = [m.weight for m in self.modules() if isinstance(m, nn.Linear)]  # type: ignore[attr-defined]
-        return self.l2 * torch.stack([w.pow(2).sum() for w in weights]).sum()
+    def _add_l2(self, out: LossOutput) -> LossOutput:
+        """``out`` with ``l2 * sum ||W||^2`` over the weight matrices (the paper's
+        ``2 * reg``) added to the total and logged as ``l2``."""
+        if self.l2 > 0:
+            layers = [m for m in self.modules() if isinstance(m, nn.Linear)]  # type: ignore[attr-defined]
+            reg = self.l2 * torch.stack([m.weight.pow(2).sum() for m in layers]).sum()
+            out.total = out.total + reg
+            out.extra["l2"] = reg.detach()
+        return out
+
+    @torch.no_grad()
+    def scores(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits over items ``(B, I)`` for click rows ``(B, I)``: the decoder at the code's
+        mean, as the paper ranks (no dropout, no sampling)."""
+        was = self.training
+        self.eval()  # type: ignore[attr-defined]
+        try:
+            return self.decoder(self.encode(x).mean).float()  # type: ignore[attr-defined]
+        finally:
+            self.train(was)  # type: ignore[attr-defined]
 
 
 def _check(n_items: int, dropout: float, l2: float) -> None:
@@ -137,23 +151,7 @@ class MultVAE(_ClickInput, VAE):
         free_bits: float = 0.0,
     ) -> LossOutput:
         """``-sum_i x_i log pi_i(z) + anneal * KL`` per user (+ the l2 term)."""
-        out = super().loss(x, y, kl_weight, free_bits)
-        reg = self._l2_penalty()
-        if reg is not None:
-            out.total = out.total + reg
-            out.extra["l2"] = reg.detach()
-        return out
-
-    @torch.no_grad()
-    def scores(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits over items ``(B, I)`` for click rows ``(B, I)``: the decoder at the
-        posterior mean, as the paper ranks (no dropout, no sampling)."""
-        was = self.training
-        self.eval()
-        try:
-            return self.decode_params(self.encode(x).mean).float()
-        finally:
-            self.train(was)
+        return self._add_l2(super().loss(x, y, kl_weight, free_bits))
 
 
 @register_model("mult-dae", "Mult-DAE (Liang et al. 2018): denoising autoencoder with a "
@@ -216,22 +214,7 @@ class MultDAE(_ClickInput, VAE):
         log_px = self.likelihood.log_prob(self.decoder(self.encode(x).mean), x)  # (B,)
         recon = -log_px.mean()
         zero = torch.zeros(self.latent_dim, device=x.device)
-        out = LossOutput(recon, recon.detach(), zero.sum(), zero, 0.0)
-        reg = self._l2_penalty()
-        if reg is not None:
-            out.total = out.total + reg
-            out.extra["l2"] = reg.detach()
-        return out
-
-    @torch.no_grad()
-    def scores(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits over items ``(B, I)`` for click rows ``(B, I)`` (no dropout)."""
-        was = self.training
-        self.eval()
-        try:
-            return self.decoder(self.encode(x).mean).float()
-        finally:
-            self.train(was)
+        return self._add_l2(LossOutput(recon, recon.detach(), zero.sum(), zero, 0.0))
 
     def log_weights(self, *args: Any, **kwargs: Any) -> torch.Tensor:
         raise ConfigError("mult-dae is not a latent-variable model: it has no likelihood bound")

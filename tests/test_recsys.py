@@ -397,6 +397,8 @@ def test_recommend_cli_fit_evaluate_top_k(planted, tmp_path, capsys, monkeypatch
     assert len(json.loads(out)) == 4
     code, out, _ = run_cli(["recommend", "top-k", run, "--user", "user5", "-k", "3"], capsys)
     assert code == 0 and "top 3 for user user5" in out
+    code, _, err = run_cli(["evaluate", run], capsys)  # not a `vaekit train` run
+    assert code == 2 and "vaekit recommend evaluate" in err
     code, _, err = run_cli(["recommend", "top-k", run, "--user", "ghost"], capsys)
     assert code == 2 and err.count("\n") == 1 and "unknown user 'ghost'" in err
     monkeypatch.delenv("VAEKIT_DATA_DIR", raising=False)

@@ -76,6 +76,12 @@ def read_run_config(run_dir: str | Path) -> Config:
                 f"{run_dir} has no {CONFIG_FILE}: the run was stopped before it started; "
                 f"run the original 'vaekit train ... --out {run_dir}' command again"
             )
+        for marker, command in (("recommender.json", "vaekit recommend evaluate|top-k"),
+                                ("synthesizer.json", "vaekit synth sample|report"),
+                                ("imputer.json", "vaekit impute transform")):  # fmt: skip
+            if (run_dir / marker).is_file():
+                raise ConfigError(f"{run_dir} holds a fitted application model, not a "
+                                  f"'vaekit train' run: use '{command} {run_dir}'")  # fmt: skip
         raise ConfigError(f"{run_dir} is not a vaekit run directory (no {CONFIG_FILE})")
     try:
         return Config.from_yaml(path)

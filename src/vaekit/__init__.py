@@ -11,6 +11,7 @@ from vaekit._version import __version__
 from vaekit.config import Config, DataConfig, ModelConfig, TrainConfig
 from vaekit.errors import ConfigError, DataError, ModelFileError, TrainingError, VaekitError
 from vaekit.eval import evaluate_run
+from vaekit.explore import explore
 from vaekit.io import load, save_model
 from vaekit.models import CVAE, VAE, BetaVAE, create_model, list_models, register_model
 from vaekit.plots import make_plot, make_report
@@ -33,6 +34,7 @@ __all__ = [
     "__version__",
     "create_model",
     "evaluate_run",
+    "explore",
     "list_models",
     "load",
     "make_plot",

@@ -10,6 +10,7 @@ from typer.exceptions import TyperException
 from vaekit.cli import (
     anomaly,
     evaluate,
+    explore,
     impute,
     models,
     molecules,
@@ -42,6 +43,7 @@ app.command("sweep", context_settings={"allow_extra_args": True, "ignore_unknown
 app.command("plot")(plot.plot_command)
 app.command("report")(report.report_command)
 app.command("models")(models.models_command)
+app.command("explore")(explore.explore_command)
 app.add_typer(anomaly.app, name="anomaly")
 app.add_typer(molecules.app, name="molecules")
 app.add_typer(synth.app, name="synth")

@@ -197,3 +197,31 @@ def test_page_in_headless_chromium(runs, tmp_path):
         driver.quit()
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_class_to_class_path(client):
+    r = client.post("/api/interpolate", json={"a": {"class": 1}, "b": {"class": 7}, "steps": 4})
+    assert r.status_code == 200 and len(r.json()["outputs"]) == 4
+    bad = client.post("/api/interpolate", json={"a": {"class": 42}, "b": 0})
+    assert bad.status_code == 400 and "unknown class 42" in bad.json()["error"]
+
+
+def test_table_run_decodes_rows_in_data_units_with_column_names(tmp_path):
+    rng = np.random.default_rng(0)
+    f = rng.normal(size=(300, 1))
+    x = np.hstack([100 + 10 * f, -5 + 0.1 * f, f ** 2, rng.normal(size=(300, 1))])
+    path = tmp_path / "t.csv"
+    path.write_text("height,weight,area,noise\n" + "\n".join(",".join(f"{v:.5f}" for v in r)
+                                                             for r in x) + "\n")  # fmt: skip
+    cfg = vaekit.Config()
+    cfg.data.dataset = str(path)
+    cfg.model.hidden = [16]
+    cfg.model.latent_dim = 2
+    cfg.train.epochs = 2
+    cfg.out = str(tmp_path / "run")
+    c = TestClient(create_app(ExploreSession(vaekit.train(cfg, quiet=True))))
+    meta = c.get("/api/meta").json()
+    assert meta["kind"] == "table" and meta["columns"] == ["height", "weight", "area", "noise"]
+    row = c.post("/api/decode", json={"z": [0.0, 0.0]}).json()["output"]
+    assert len(row) == 4 and 80 < row[0] < 120 and -6 < row[1] < -4  # the data's units
+    assert c.post("/api/decode.png", json={"z": [0.0, 0.0]}).status_code == 400

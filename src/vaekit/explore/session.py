@@ -8,6 +8,7 @@ which the server answers with HTTP 400.
 from __future__ import annotations
 
 import base64
+import csv
 import io
 import math
 from pathlib import Path
@@ -100,7 +101,27 @@ class ExploreSession:
             out["note"] = f"the explore page cannot show {self.model.modality} models"
         else:
             out.update(self._map_meta())
+        if self.kind == "table":
+            out["columns"] = self._column_names()
         return out
+
+    def _column_names(self) -> list[str] | None:
+        """A CSV run's feature names from the header of the file it was trained on (the
+        path comes from the run's own configuration, never from a request)."""
+        cfg = self.run.cfg.data
+        path = Path(str(cfg.dataset))
+        if path.suffix.lower() != ".csv" or not path.is_file():
+            return None
+        with path.open(newline="") as f:
+            head = next(csv.reader(f), [])
+        try:
+            [float(v) for v in head]
+            return None  # no header
+        except ValueError:
+            pass
+        label = cfg.label_column
+        names = [h for i, h in enumerate(head) if h != str(label) and str(i) != str(label)]
+        return names if len(names) == self.run.data.input_shape[-1] else None
 
     def _map_meta(self) -> dict[str, Any]:
         if self._map is not None:
@@ -211,18 +232,31 @@ class ExploreSession:
                 "label": None if labels is None else int(labels[i]),
                 "input": self._show(x)[0], "reconstruction": self._show(recon)[0]}
 
+    def _end(self, end: Any) -> tuple[torch.Tensor, int | None]:
+        """A path end: an example index, or ``{"class": k}`` (the class's mean code)."""
+        means = self._map_meta()["means"]
+        labels = self.run.labels()
+        if isinstance(end, dict):
+            k = end.get("class")
+            if labels is None:
+                raise ExploreError("this dataset has no classes to interpolate between")
+            if not isinstance(k, int) or isinstance(k, bool) or not (labels == k).any():
+                raise ExploreError(f"unknown class {k!r} (no example of it on the map)")
+            rows = (labels == k).nonzero()[:, 0]
+            return torch.tensor(means)[rows].mean(0), k
+        i = self._index(end)
+        return torch.tensor(means[i]), None if labels is None else int(labels[i])
+
     @torch.no_grad()
     def interpolate(self, a: Any, b: Any, steps: Any = 8, spherical: Any = False) -> list[Any]:
-        """Decodes on the linear (or spherical) path between examples ``a`` and ``b``."""
-        means = self._map_meta()["means"]
-        za = torch.tensor(means[self._index(a)])
-        zb = torch.tensor(means[self._index(b)])
+        """Decodes on the linear (or spherical) path between ``a`` and ``b``: example
+        indices, or ``{"class": k}`` for a class's mean code."""
+        (za, ya), (zb, _) = self._end(a), self._end(b)
         n = self._count(steps, "steps", 2, MAX_STEPS)
         z = (slerp if spherical is True else lerp)(za, zb, n)  # (n, D)
-        labels = self.run.labels()
         y = None
-        if self.model.conditional and labels is not None:
-            y = labels[self._index(a)].repeat(n)
+        if self.model.conditional:
+            y = torch.full((n,), ya or 0, dtype=torch.long)
         out = self.model.decode(z, y) if self.kind != "sequence" else self.model.decode(z)
         return self._show(out)
 

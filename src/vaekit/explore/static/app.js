@@ -175,7 +175,9 @@ async function main() {
   $("reset-prior").addEventListener("click", () => { z = z.map(() => 0); syncSliders(); requestDecode(); });
   $("interp-go").addEventListener("click", async () => {
     try {
-      const r = await (await api("/api/interpolate", { a: Number($("interp-a").value), b: Number($("interp-b").value),
+      const end = (id) => { const v = $(id).value.trim();  // "12" an example, "c3" class 3
+        return v.startsWith("c") ? { class: Number(v.slice(1)) } : Number(v); };
+      const r = await (await api("/api/interpolate", { a: end("interp-a"), b: end("interp-b"),
         steps: Number($("interp-steps").value), spherical: $("interp-spherical").checked })).json();
       const el = $("interp-strip"); el.innerHTML = ""; r.outputs.forEach((o) => render(el, o)); showError("");
     } catch (e) { showError(e.message); }

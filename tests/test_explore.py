@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 import time
 from pathlib import Path
@@ -17,6 +16,7 @@ pytest.importorskip("starlette", reason="the explore extra (starlette) is not in
 from starlette.testclient import TestClient  # noqa: E402
 
 from vaekit.explore import ExploreSession, create_app  # noqa: E402
+from vaekit.explore.server import listening_socket  # noqa: E402
 
 
 def _train(mnist_subset: Path, out: Path, **model) -> Path:
@@ -147,8 +147,7 @@ def test_page_in_headless_chromium(runs, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    sock = listening_socket()
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(create_app(ExploreSession(runs["vae"])),
                                            log_level="warning"))  # fmt: skip

@@ -110,6 +110,25 @@ def create_app(session: ExploreSession) -> Any:
     return Starlette(routes=routes)
 
 
+def listening_socket(host: str = "127.0.0.1", port: int = 0) -> Any:
+    """A socket bound to ``host:port`` for uvicorn, with Nagle's algorithm off.
+
+    Accepted connections inherit the option: without it, a response's headers and body go
+    out as two small writes and the second waits for the browser's delayed ACK, about 40 ms
+    on every decoded image.
+    """
+    import socket
+
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        raise ConfigError(f"cannot serve on {host}:{port} ({e.strerror or e})") from None
+    return sock
+
+
 def explore(
     run: str | Path,
     host: str = "127.0.0.1",
@@ -123,7 +142,6 @@ def explore(
     use the page).
     """
     _require()
-    import socket
     import threading
     import webbrowser
 
@@ -134,8 +152,7 @@ def explore(
         print(f"warning: serving on {host}: anyone who can reach this address can use the "
               "page (the default, 127.0.0.1, keeps it to this machine)",
               file=sys.stderr)  # fmt: skip
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    sock.bind((host, port))
+    sock = listening_socket(host, port)
     url = f"http://{host if ':' not in host else f'[{host}]'}:{sock.getsockname()[1]}/"
     print(f"vaekit explore: {url}  (Ctrl-C to stop)", file=sys.stderr, flush=True)
     if open_browser:

@@ -81,14 +81,18 @@ class ExploreSession:
         """Run name, model, a config summary, headline metrics and what the page can show."""
         cfg = self.run.cfg
         evaluation = self.run.evaluation()
-        headline = {k: v for k, v in evaluation.items()
-                    if isinstance(v, (int, float)) and not isinstance(v, bool)}  # fmt: skip
+        split = evaluation.get(self.run.split, evaluation.get("test", evaluation))
+        keys = ("elbo", "nll", "reconstruction", "kl", "active_units", "mutual_info",
+                "probe_accuracy", "bits_per_dim")  # fmt: skip
+        headline = {k: split[k] for k in keys if isinstance(split, dict)
+                    and isinstance(split.get(k), (int, float))}  # fmt: skip
         out: dict[str, Any] = {
             "run": self.run.run_dir.name, "model": self.model.registry_name, "kind": self.kind,
             "latent_dim": self.dim, "dataset": cfg.data.dataset, "split": self.run.split,
-            "config": {"latent_dim": cfg.model.latent_dim, "hidden": cfg.model.hidden,
-                       "arch": cfg.model.arch, "likelihood": cfg.model.likelihood,
-                       "beta": cfg.model.beta, "epochs": cfg.train.epochs},
+            "config": {k: v for k, v in {
+                "hidden": cfg.model.hidden, "arch": cfg.model.arch,
+                "likelihood": cfg.model.likelihood, "beta": cfg.model.beta,
+                "epochs": cfg.train.epochs}.items() if v is not None},
             "metrics": dict(list(headline.items())[:8]),
             "conditional": bool(self.model.conditional),
             "classes": self.run.class_names if self.model.conditional or self.run.class_names

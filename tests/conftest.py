@@ -78,3 +78,22 @@ def stripes_file(tmp_path: Path) -> Path:
     path = tmp_path / "stripes.npz"
     np.savez(path, x=x[:, 0].numpy(), y=y.numpy(), x_test=x[:32, 0].numpy(), y_test=y[:32].numpy())
     return path
+
+
+def train_small_run(mnist_subset: Path, out: Path, kl_warmup: bool = False, **model) -> Path:
+    """A 2-epoch run on the small MNIST subset (one hidden layer of 64) with ``model``
+    settings; ``kl_warmup`` anneals the KL weight linearly over the 2 epochs."""
+    import vaekit
+
+    cfg = vaekit.Config()
+    cfg.data.data_dir = str(mnist_subset)
+    cfg.data.val_size = 100
+    cfg.model.hidden = [64]
+    cfg.train.epochs = 2
+    if kl_warmup:
+        cfg.train.kl_schedule = "linear"
+        cfg.train.warmup_epochs = 2
+    for k, v in model.items():
+        setattr(cfg.model, k, v)
+    cfg.out = str(out)
+    return vaekit.train(cfg, quiet=True)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import vaekit
+from conftest import train_small_run
 
 pytest.importorskip("starlette", reason="the explore extra (starlette) is not installed")
 from starlette.testclient import TestClient  # noqa: E402
@@ -19,23 +20,12 @@ from vaekit.explore import ExploreSession, create_app  # noqa: E402
 from vaekit.explore.server import listening_socket  # noqa: E402
 
 
-def _train(mnist_subset: Path, out: Path, **model) -> Path:
-    cfg = vaekit.Config()
-    cfg.data.data_dir = str(mnist_subset)
-    cfg.data.val_size = 100
-    cfg.model.hidden = [64]
-    cfg.train.epochs = 2
-    for k, v in model.items():
-        setattr(cfg.model, k, v)
-    cfg.out = str(out)
-    return vaekit.train(cfg, quiet=True)
-
-
 @pytest.fixture(scope="module")
 def runs(mnist_subset: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("explore-runs")
-    return {"vae": _train(mnist_subset, root / "vae", latent_dim=4),
-            "cvae": _train(mnist_subset, root / "cvae", latent_dim=2, name="cvae")}  # fmt: skip
+    return {"vae": train_small_run(mnist_subset, root / "vae", latent_dim=4),
+            "cvae": train_small_run(mnist_subset, root / "cvae", latent_dim=2,
+                                    name="cvae")}  # fmt: skip
 
 
 @pytest.fixture(scope="module")

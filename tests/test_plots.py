@@ -15,6 +15,7 @@ import pytest
 import torch
 
 import vaekit
+from conftest import train_small_run
 from vaekit.cli.app import main
 from vaekit.eval import posterior_stats
 from vaekit.plots import PLOT_KINDS, PlotRun, applicable_kinds, make_plot, make_report
@@ -36,27 +37,14 @@ from vaekit.plots.image_kinds import (
 from vaekit.plots.stats_kinds import kl_data, latent_map_data
 
 
-def _train(mnist_subset: Path, out: Path, **model) -> Path:
-    cfg = vaekit.Config()
-    cfg.data.data_dir = str(mnist_subset)
-    cfg.data.val_size = 100
-    cfg.model.hidden = [64]
-    cfg.train.epochs = 2
-    cfg.train.kl_schedule = "linear"
-    cfg.train.warmup_epochs = 2
-    for k, v in model.items():
-        setattr(cfg.model, k, v)
-    cfg.out = str(out)
-    return vaekit.train(cfg, quiet=True)
-
-
 @pytest.fixture(scope="module")
 def runs(mnist_subset: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("plot-runs")
     return {
-        "2d": _train(mnist_subset, root / "d2", latent_dim=2),
-        "6d": _train(mnist_subset, root / "d6", latent_dim=6),
-        "cvae": _train(mnist_subset, root / "cvae", latent_dim=2, name="cvae"),
+        "2d": train_small_run(mnist_subset, root / "d2", True, latent_dim=2),
+        "6d": train_small_run(mnist_subset, root / "d6", True, latent_dim=6),
+        "cvae": train_small_run(mnist_subset, root / "cvae", True, latent_dim=2,
+                                name="cvae"),
     }
 
 

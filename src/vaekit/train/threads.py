@@ -8,23 +8,17 @@ import time
 import torch
 from rich.console import Console
 
+from vaekit.cpu_load import (
+    follows_load,
+    free_threads,
+    local_processes,
+    others_busy,
+    snapshot,
+    usable_cores,
+)
 from vaekit.errors import ConfigError
 
-
-def usable_cores() -> int:
-    """Cores this process may run on (its CPU affinity), at least 1."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def local_processes() -> int:
-    """Processes of this job on this node (``torchrun``'s ``LOCAL_WORLD_SIZE``, else 1)."""
-    try:
-        return max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1")))
-    except ValueError:
-        return 1
+__all__ = ["busy_cores", "default_threads", "local_processes", "set_threads", "usable_cores"]
 
 
 def default_threads() -> int:
@@ -38,19 +32,25 @@ def set_threads(
     """Set PyTorch's intra-op threads to ``requested`` (``None`` or 0: the default share,
     or what ``OMP_NUM_THREADS`` asked for when it is set).
 
-    With ``warn``, prints a one-line warning when the job's threads exceed the usable
-    cores, or when other programs already keep most cores busy (sampled from
-    ``/proc/stat``): either way the job shares the CPU and runs slower than it would alone.
+    The default share is the usable cores divided by the job's processes on this node; a
+    single process takes only the cores that other programs leave free now (sampled from
+    ``/proc/stat``), and the trainer follows the load from then on
+    (:class:`vaekit.cpu_load.LoadFollower`). With ``warn``, prints a one-line warning when
+    the job's threads exceed the usable cores, or when other programs keep most cores busy.
     Returns the thread count set.
     """
     if requested is not None and requested < 0:
         raise ConfigError(f"bad value for train.threads: {requested} (must be >= 0; 0 = auto)")
+    auto = follows_load(requested)
+    busy = busy_cores() if auto or warn else None
     if requested:
         n = requested
     elif os.environ.get("OMP_NUM_THREADS", "").strip().isdigit():
         n = max(1, int(os.environ["OMP_NUM_THREADS"]))
     else:
         n = default_threads()
+        if auto and busy is not None:
+            n = free_threads(busy, n)
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
     if not warn:
@@ -63,35 +63,26 @@ def set_threads(
             "the CPU is oversubscribed and each step waits for descheduled threads; "
             f"use --threads {max(1, cores // procs)}"
         )
-    else:
-        busy = busy_cores()
-        if busy is not None and busy >= 0.75 * cores:
-            console.print(
-                f"[yellow]warning: other programs keep {busy:.1f} of {cores} cores busy; "
-                "training shares them and runs slower (--threads sets vaekit's share)"
-            )
+    elif busy is not None and busy >= 0.75 * cores:
+        follow = (
+            f"vaekit uses {n} thread(s) on the free cores and follows the load"
+            if auto
+            else "training shares them and runs slower (--threads sets vaekit's share)"
+        )
+        console.print(
+            f"[yellow]warning: other programs keep {busy:.1f} of {cores} cores busy; {follow}"
+        )
     return n
 
 
-def _cpu_times() -> tuple[int, int] | None:
-    """(busy, total) jiffies of all CPUs from ``/proc/stat`` (None off Linux)."""
-    try:
-        with open("/proc/stat") as f:
-            fields = [int(v) for v in f.readline().split()[1:]]
-    except (OSError, ValueError):
-        return None
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-    return sum(fields) - idle, sum(fields)
-
-
 def busy_cores(interval: float = 0.1) -> float | None:
-    """How many cores of the machine other programs use now, sampled over ``interval`` s."""
-    first = _cpu_times()
+    """How many of the usable cores other programs use now, sampled over ``interval`` s
+    (this process's own CPU time left out); ``None`` off Linux."""
+    first = snapshot()
     if first is None:
         return None
     time.sleep(interval)
-    second = _cpu_times()
+    second = snapshot()
     if second is None or second[1] <= first[1]:
         return None
-    share = (second[0] - first[0]) / (second[1] - first[1])
-    return share * (os.cpu_count() or 1)
+    return others_busy(first, second)

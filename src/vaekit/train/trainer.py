@@ -19,6 +19,7 @@ import torch
 from rich.console import Console
 
 from vaekit.config import TrainConfig
+from vaekit.cpu_load import LoadFollower, follows_load, local_processes, usable_cores
 from vaekit.data import DataBundle, global_batches, iterate_batches, shard_bounds
 from vaekit.distributions.noise import batch_shard
 from vaekit.errors import ConfigError, TrainingError, TrainingInterrupted
@@ -273,7 +274,11 @@ class Trainer:
         """
         cfg = self.cfg
         progress = training_progress(self.console, disable=self.quiet)
-        with progress, self._interrupts.installed():
+        # threads left to vaekit follow the cores other programs leave free (vaekit.cpu_load)
+        share = max(1, usable_cores() // local_processes())
+        follow = self.device.type == "cpu" and follows_load(cfg.threads)
+        self._load = LoadFollower(enabled=follow, ceiling=share)
+        with progress, self._interrupts.installed(), self._load:
             try:
                 history, stopped_early = self._run_epochs(progress, stop_after_epoch)
             except KeyboardInterrupt:
@@ -387,6 +392,7 @@ class Trainer:
             n_seen += b
             st.step += 1
             if (i + 1) % PROGRESS_EVERY == 0 or i + 1 == steps_per_epoch:
+                self._load.poll()
                 if not check_now and int(first_bad) >= 0:
                     self._fail(float("nan"), epoch, int(first_bad))
                 avg = (sums / n_seen).tolist()

@@ -1,4 +1,5 @@
-"""CPU threads: the default share, --threads, warnings, the wait policy and sweep --jobs."""
+"""CPU threads: the default share, following the load, --threads, warnings, the wait policy
+and sweep --jobs."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ import torch
 from rich.console import Console
 
 import vaekit
+from vaekit import cpu_load
 from vaekit.cli.app import main
 from vaekit.train import threads as th
 
@@ -58,14 +61,123 @@ def test_set_threads_and_oversubscription_warning(monkeypatch, restore_threads):
         th.set_threads(-1, console)
 
 
-def test_busy_machine_warning(monkeypatch, restore_threads):
+def test_busy_machine_warning_and_free_cores(monkeypatch, restore_threads):
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     monkeypatch.setattr(th.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     monkeypatch.delenv("LOCAL_WORLD_SIZE", raising=False)
     monkeypatch.setattr(th, "busy_cores", lambda interval=0.1: 1.9)
     console = Console(record=True, width=400)
-    th.set_threads(None, console)
-    assert "other programs keep 1.9 of 2 cores busy" in console.export_text()
+    assert th.set_threads(None, console) == 1  # only the free core
+    text = console.export_text()
+    assert "other programs keep 1.9 of 2 cores busy; vaekit uses 1 thread(s)" in text
+    console = Console(record=True, width=400)
+    assert th.set_threads(2, console) == 2  # a count the user gave is kept
+    assert "training shares them and runs slower" in console.export_text()
+
+
+def test_others_busy_leaves_out_this_process(monkeypatch):
+    monkeypatch.setattr(cpu_load.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    # (busy, total, cpus, own) ticks: 200 busy ticks of which 100 were ours, in 200 ticks
+    # of wall time on 2 CPUs -> other programs used half a core
+    assert cpu_load.others_busy((100, 400, 2, 50.0), (300, 800, 2, 150.0)) == 0.5
+    assert cpu_load.others_busy((100, 400, 2, 50.0), (300, 800, 2, 250.0)) == 0.0
+    # a process allowed 2 of 8 CPUs counts the load on its share of them
+    assert cpu_load.others_busy((0, 0, 8, 0.0), (800, 1600, 8, 0.0)) == pytest.approx(1.0)
+
+
+def test_free_threads(monkeypatch):
+    monkeypatch.setattr(cpu_load.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert [cpu_load.free_threads(b, 2) for b in (0.0, 0.29, 0.31, 1.0, 1.9, 3.0)] == [
+        2, 2, 1, 1, 1, 1
+    ]  # fmt: skip
+    assert cpu_load.free_threads(0.0, 1) == 1
+    monkeypatch.setattr(cpu_load.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    assert cpu_load.free_threads(3.5, 8) == 4 and cpu_load.free_threads(3.5, 2) == 2
+
+
+def scripted_load(monkeypatch, others: list[float]):
+    """Make snapshot() report other programs using ``others[i]`` cores in window i."""
+    monkeypatch.setattr(cpu_load.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    state = {"t": 0}
+
+    def snapshot():  # 100 ticks per window on 2 CPUs, none of them ours
+        i = state["t"]
+        state["t"] += 1
+        used = sum(others[: max(0, i)]) * 100
+        return (int(used), 200 * i, 2, 0.0)
+
+    monkeypatch.setattr(cpu_load, "snapshot", snapshot)
+    monkeypatch.setattr(cpu_load, "machine_ticks", lambda: (0, 0, 2))
+
+
+def test_load_follower_follows_and_restores(monkeypatch, restore_threads):
+    torch.set_num_threads(2)
+    scripted_load(monkeypatch, [1.0, 0.0, 1.5, 0.1])
+    with cpu_load.LoadFollower(interval=0.0) as load:
+        assert [load.poll() for _ in range(4)] == [1, 2, 1, 2]
+        assert load.changes == 4
+        load.poll()  # the script ran out: no load
+        torch.set_num_threads(1)
+    assert torch.get_num_threads() == 2  # the starting count is back
+    scripted_load(monkeypatch, [1.0, 1.0])
+    with cpu_load.LoadFollower(enabled=False, interval=0.0) as load:
+        assert load.poll() == 2 and torch.get_num_threads() == 2
+    with cpu_load.LoadFollower(interval=3600.0) as load:  # not due: nothing read
+        assert load.poll() == 2
+
+
+def test_follows_load_only_when_threads_are_vaekits(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delenv("LOCAL_WORLD_SIZE", raising=False)
+    assert cpu_load.follows_load(0) and cpu_load.follows_load(None)
+    assert not cpu_load.follows_load(2)
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "2")
+    assert not cpu_load.follows_load(0)
+    monkeypatch.delenv("LOCAL_WORLD_SIZE")
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    assert not cpu_load.follows_load(0)
+
+
+def test_training_follows_the_load(stripes_file, tmp_path, monkeypatch, restore_threads):
+    """On a machine whose other programs hold 1.9 of 2 cores, an auto-threaded run trains on
+    one thread (recorded per epoch) and gives the thread count back at the end; a count
+    the user fixed is kept."""
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delenv("LOCAL_WORLD_SIZE", raising=False)
+    monkeypatch.setattr(cpu_load, "FIRST_LOOK", 0.0)
+    scripted_load(monkeypatch, [1.9] * 10_000)
+    monkeypatch.setattr(th, "busy_cores", lambda interval=0.1: 1.9)
+
+    def run(name: str, threads: int) -> list[dict]:
+        cfg = vaekit.Config()
+        cfg.data.dataset = str(stripes_file)
+        cfg.model.hidden = [16]
+        cfg.model.latent_dim = 2
+        cfg.train.epochs = 2
+        cfg.train.threads = threads
+        cfg.train.device = "cpu"
+        cfg.out = str(tmp_path / name)
+        torch.set_num_threads(2)
+        out = vaekit.train(cfg, quiet=True)
+        return [json.loads(ln) for ln in (out / "metrics.jsonl").read_text().splitlines()]
+
+    assert [r["threads"] for r in run("auto", 0)] == [1, 1]
+    assert torch.get_num_threads() == 1  # what set_threads chose for the free core
+    assert [r["threads"] for r in run("fixed", 2)] == [2, 2]
+
+
+def test_own_work_is_not_counted_as_others():
+    """This process keeping both cores busy reads as (almost) no load from others."""
+    first = cpu_load.snapshot()
+    if first is None:
+        pytest.skip("no /proc/stat on this system")
+    a = torch.randn(512, 512)
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < 0.6:
+        a = torch.tanh(a @ a)
+    after = cpu_load.snapshot()
+    assert after[3] - first[3] >= 0.3 * (after[1] - first[1]) / after[2]  # we did work
+    assert cpu_load.others_busy(first, after) < 0.6
 
 
 def test_busy_cores_sees_a_spinning_process():
@@ -80,14 +192,19 @@ def test_busy_cores_sees_a_spinning_process():
     assert busy is not None and busy >= 0.7  # one whole core (some scheduling noise)
 
 
-def test_wait_policy_is_passive_unless_the_user_chose(tmp_path):
-    code = "import vaekit, os; print(os.environ['OMP_WAIT_POLICY'])"
-    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert out.stdout.strip() == "PASSIVE"
-    env["OMP_WAIT_POLICY"] = "ACTIVE"
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert out.stdout.strip() == "ACTIVE"
+def test_short_spin_unless_the_user_chose_a_wait_policy(tmp_path):
+    code = "import vaekit, os; print(os.environ.get('GOMP_SPINCOUNT'))"
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+
+    def spin(**extra: str) -> str:
+        run = subprocess.run(
+            [sys.executable, "-c", code], env={**env, **extra}, capture_output=True, text=True
+        )
+        return run.stdout.strip()
+
+    assert spin() == "3000"
+    assert spin(OMP_WAIT_POLICY="PASSIVE") == "None"  # the user's policy stands
+    assert spin(GOMP_SPINCOUNT="100") == "100"
     # it is set before torch loads its OpenMP runtime: vaekit imports it first
     out = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", "import vaekit"],

@@ -100,7 +100,7 @@ class TrainConfig:
     checkpoint_every: int = 1  # epochs between checkpoints (and one on Ctrl-C / SIGTERM)
     seed: int = 0
     device: str = "auto"  # auto | cpu | cuda | cuda:N
-    threads: int = 0  # CPU threads; 0: usable cores / this job's processes on the node
+    threads: int = 0  # CPU threads; 0: the free usable cores / job processes, following load
     bf16: bool = False  # bf16 autocast (CUDA)
     compile: bool = False  # torch.compile the loss
     eval_batch_size: int = 1000

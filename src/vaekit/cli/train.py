@@ -135,7 +135,9 @@ def train_command(
     seed: int = typer.Option(None, "--seed", help="Random seed. [default: 0]"),
     device: str = typer.Option(None, "--device", help="auto | cpu | cuda."),
     threads: int = typer.Option(
-        None, "--threads", help="CPU threads. [default: usable cores / processes on the node]"
+        None,
+        "--threads",
+        help="CPU threads, fixed. [default: the free cores, re-checked every second]",
     ),
     val_size: float = typer.Option(None, "--val-size", help="Validation fraction (<1) or count."),
     bf16: bool = typer.Option(None, "--bf16/--no-bf16", help="bf16 autocast on CUDA."),

@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 import torch
 
-from vaekit.cpu_load import LoadFollower, follows_load
 from vaekit.data import iterate_batches
 from vaekit.data.base import Split
 from vaekit.eval.memory import MemoryReleaser, floats_per_sample
@@ -46,8 +45,6 @@ def iw_log_likelihood(
     ``memory_mb`` above the model and data, for any ``k``.
     Samples come from a generator seeded with ``seed``; the caller's random state is kept.
     ``on_batch(n)`` is called after each batch of ``n`` examples (for progress bars).
-    On CPU, unless ``OMP_NUM_THREADS`` fixes it, the thread count follows the cores that
-    other programs leave free (:class:`vaekit.cpu_load.LoadFollower`).
     """
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
@@ -58,11 +55,9 @@ def iw_log_likelihood(
     release = MemoryReleaser(interval=0.0)
     out = []
     cuda = [device.index or 0] if device.type == "cuda" else []
-    load = LoadFollower(enabled=device.type == "cpu" and follows_load())
-    with eval_mode(model), torch.random.fork_rng(devices=cuda), load:
+    with eval_mode(model), torch.random.fork_rng(devices=cuda):
         torch.manual_seed(seed)
         for x, y in iterate_batches(split, per_batch, device=device, mean=mean, std=std):
-            load.poll()
             q = model.encode(x, y)
             lse = torch.full((x.shape[0],), -math.inf, device=device, dtype=torch.float64)
             done = 0

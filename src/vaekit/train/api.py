@@ -209,10 +209,11 @@ def resume(
 ) -> TrainResult:
     """Continue a run from its checkpoint, to ``epochs`` in total when given.
 
-    ``device`` and ``threads`` replace the run's settings (they do not change the results).
-    A run stopped before its first checkpoint starts over from the beginning.
+    ``device`` and ``threads`` replace the run's settings. A run stopped before its first
+    checkpoint starts over from the beginning.
 
-    On CPU the result is bit-identical to a run that was never interrupted.
+    On CPU the result is bit-identical to a run that was never interrupted with the same
+    thread count (a fixed ``threads``; the automatic count follows the machine's load).
     """
     run_dir = Path(run_dir)
     cfg = read_run_config(run_dir)

@@ -449,6 +449,8 @@ class Trainer:
             record.update(
                 beta=model.beta * factor, lr=lr, seconds=seconds, samples_per_s=n_seen / seconds
             )
+            if self.device.type == "cpu":  # at the end of the epoch (it follows the load)
+                record["threads"] = torch.get_num_threads()
             if "train_tokens" in record:  # sequences: mean tokens per example -> tokens/s
                 record["tokens_per_s"] = record["samples_per_s"] * record["train_tokens"]
             if self.writes:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
@@ -13,6 +12,7 @@ from pathlib import Path
 
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
+from vaekit._tempfiles import shared_mkstemp
 from vaekit.errors import DataError
 
 
@@ -81,7 +81,7 @@ def download(
         if digest != sha256:
             problems.append(f"{url}: checksum mismatch")
             continue
-        fd, tmp = tempfile.mkstemp(dir=dest_dir, prefix=f".{filename}.")
+        fd, tmp = shared_mkstemp(dest_dir, prefix=f".{filename}.")
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, dest_dir / filename)

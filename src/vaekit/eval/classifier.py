@@ -7,12 +7,14 @@ was trained and its test accuracy. It is trained on grey levels in [0, 1] with a
 from __future__ import annotations
 
 import json
+import math
 import time
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from torch import nn
 
 from vaekit.data import load_mnist
@@ -60,18 +62,37 @@ def accuracy(model: MNISTClassifier, x: torch.Tensor, y: torch.Tensor, batch: in
 
 
 def train_classifier(
-    data_dir: str | None = None, epochs: int = 4, seed: int = 0, console: Console | None = None
+    data_dir: str | None = None,
+    epochs: int = 4,
+    seed: int = 0,
+    console: Console | None = None,
+    images: int | None = None,
 ) -> tuple[MNISTClassifier, dict]:
-    """Train the classifier on the 60,000 training images; return it and its record."""
+    """Train the classifier on the 60,000 training images (the first ``images`` of them when
+    given); return it and its record.
+
+    Gradients are on whatever the caller's mode (metrics run under ``torch.no_grad()``), and
+    a progress bar shows the steps on ``console``.
+    """
     console = console or Console(stderr=True)
     raw = load_mnist(data_dir)
     g = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     model = MNISTClassifier()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    x, y = raw.x_train, raw.y_train
+    x, y = raw.x_train[:images], raw.y_train[:images]
+    steps = epochs * math.ceil(len(x) / 128)
     t0 = time.perf_counter()
-    with console.status("training the MNIST classifier for sample-quality metrics (once)"):
+    bar = Progress(
+        TextColumn("training the MNIST classifier for sample metrics (once)"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    with torch.enable_grad(), bar:
+        task = bar.add_task("classifier", total=steps)
         for epoch in range(epochs):
             model.train()
             perm = torch.randperm(len(x), generator=g)
@@ -83,10 +104,12 @@ def train_classifier(
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
+                bar.advance(task)
     acc = accuracy(model, raw.x_test, raw.y_test)
     record = {
         "test_accuracy": acc,
         "epochs": epochs,
+        "images": len(x),
         "seed": seed,
         "seconds": time.perf_counter() - t0,
         "torch": torch.__version__,

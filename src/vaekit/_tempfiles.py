@@ -1,0 +1,34 @@
+"""Temporary files for atomic writes that end with the permissions of a plain ``open``.
+
+``tempfile.mkstemp`` creates files with mode 0600 whatever the umask; renamed into place
+they would keep it, and a run directory could not be shared. These get ``0666 & ~umask``
+(0644 under the usual umask 022), as ``open(path, "w")`` would give.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def current_umask() -> int:
+    """The process's umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def shared_mode() -> int:
+    """The mode ``open`` gives a new file: ``0666 & ~umask``."""
+    return 0o666 & ~current_umask()
+
+
+def shared_mkstemp(directory: str | Path, prefix: str, suffix: str = ".tmp") -> tuple[int, str]:
+    """``tempfile.mkstemp`` in ``directory``, with the mode a new file gets from ``open``."""
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=suffix)
+    try:
+        os.fchmod(fd, shared_mode())
+    except (AttributeError, OSError):  # no fchmod (Windows): its default is kept
+        pass
+    return fd, tmp

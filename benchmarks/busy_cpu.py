@@ -16,8 +16,9 @@ Each vaekit job runs in three setups:
   it sleeps), all cores' threads, fixed: vaekit before it chose a wait policy;
 - ``passive``: ``OMP_WAIT_POLICY=PASSIVE`` and all cores' threads, fixed: vaekit before it
   followed the load (the state this script was written to improve);
-- ``defaults``: vaekit now (a short spin, then sleep; threads on the cores that other
-  programs leave free, re-checked every second).
+- ``defaults``: vaekit now (a short spin, then sleep; training threads on the cores that
+  other programs leave free, re-checked every second; importance sampling keeps its
+  threads, its operations being large).
 
     python benchmarks/busy_cpu.py [--loads 0,1,2,4] [--setups spin,passive,defaults]
 """

@@ -250,3 +250,21 @@ def test_cli_ensemble_and_complexity_score(tmp_path: Path, capsys: pytest.Captur
         main(["anomaly", "fit", str(tmp_path / "x.npy"), "--out", str(tmp_path / "d2"),
               "--n-models", "0"])  # fmt: skip
     assert e.value.code == 2 and "n_models" in capsys.readouterr().err
+
+
+def test_cli_fit_output_is_short_and_its_hints_name_its_options(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """No line per epoch (one progress bar), and a collapse warning (forced by a huge KL
+    weight) that names options `vaekit anomaly fit` has."""
+    x, _ = blobs(n=120, n_out=5)
+    np.save(tmp_path / "x.npy", x)
+    with pytest.raises(SystemExit) as e:
+        main(["anomaly", "fit", str(tmp_path / "x.npy"), "--out", str(tmp_path / "det"),
+              "--epochs", "30", "--beta", "200", "--device", "cpu"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert e.value.code == 0, err
+    assert "posterior collapse" in err and "--beta" in err
+    assert "--kl-schedule" not in err and "--free-bits" not in err
+    assert "epoch 1:" not in err and len(err.strip().splitlines()) <= 6, err
+    assert VAEDetector.load(tmp_path / "det").beta == 200.0

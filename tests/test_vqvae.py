@@ -117,3 +117,31 @@ def test_vqvae_train_prior_and_sample_from_the_cli(mnist_subset, tmp_path, capsy
     with pytest.raises(SystemExit) as e:
         main(["train-prior", str(tmp_path / "nope")])
     assert e.value.code == 2
+
+
+def test_vqvae_epoch_line_compares_like_with_like(mnist_subset, tmp_path):
+    """The epoch line puts train and validation reconstruction side by side with the code
+    perplexity; no active-unit count or collapse check for a point-mass code."""
+    from rich.console import Console
+
+    cfg = vaekit.Config()
+    cfg.data.data_dir = str(mnist_subset)
+    cfg.data.val_size = 100
+    cfg.model.name = "vqvae"
+    cfg.model.latent_dim = 8
+    cfg.model.num_codes = 32
+    cfg.model.channels = [8, 16]
+    cfg.train.epochs = 4
+    cfg.train.device = "cpu"
+    cfg.out = str(tmp_path / "vq")
+    console = Console(record=True, width=300)
+    run = vaekit.train(cfg, console=console)
+    lines = [ln for ln in console.export_text().splitlines() if ln.startswith("epoch ")]
+    assert len(lines) == 4
+    for line in lines:
+        assert "perplexity" in line and "val recon" in line and " AU" not in line, line
+    records = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
+    assert not any("active_units" in r or "warning" in r for r in records)
+    last = records[-1]
+    recon_val = float(lines[-1].split("val recon ")[1].split()[0])
+    assert recon_val == pytest.approx(last["val_recon"], abs=0.01)

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
@@ -30,6 +31,8 @@ PROBA_METHODS = ("linear", "unify")
 DETECTOR_JSON, DETECTOR_TENSORS = "detector.json", "detector.safetensors"
 #: optimisation steps the automatic epoch count aims for
 TARGET_STEPS = 3000
+#: the posterior-collapse hint, in the options of ``vaekit anomaly fit`` and the estimator
+COLLAPSE_ADVICE = "Try a smaller --beta (VAEDetector(beta=...)) or --latent-dim"
 
 
 class VAEDetector(BaseEstimator):
@@ -152,10 +155,38 @@ class VAEDetector(BaseEstimator):
             np.clip(math.ceil(TARGET_STEPS / math.ceil(n / batch)), 10, 500)
         )
         device = resolve_device(self.device)
-        models = [
-            self._fit_one(x, kind, latent, hidden, epochs, batch, device, self.random_state + i)
-            for i in range(self.n_models)
-        ]
+        console = Console(stderr=True) if self.verbose else Console(file=io.StringIO())
+        bar = Progress(
+            TextColumn("fitting the detector's VAE" + ("s" if self.n_models > 1 else "")),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("epochs"),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[loss]}"),
+            console=console,
+            disable=not self.verbose,
+        )
+        with bar:
+            task = bar.add_task("fit", total=epochs * self.n_models, loss="")
+
+            def advance(record: dict[str, Any]) -> None:
+                bar.update(task, advance=1, loss=f"loss {record['train_loss']:.2f}")
+
+            models = [
+                self._fit_one(
+                    x,
+                    kind,
+                    latent,
+                    hidden,
+                    epochs,
+                    batch,
+                    device,
+                    self.random_state + i,
+                    console,
+                    advance,
+                )  # fmt: skip
+                for i in range(self.n_models)
+            ]
         self.models_ = models
         self.model_ = models[0]
         self.epochs_, self.batch_size_ = epochs, batch
@@ -174,6 +205,8 @@ class VAEDetector(BaseEstimator):
         batch: int,
         device: torch.device,
         seed: int,
+        console: Console,
+        on_epoch: Any = None,
     ) -> Any:
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             torch.manual_seed(seed)
@@ -191,8 +224,8 @@ class VAEDetector(BaseEstimator):
             bundle = DataBundle("anomaly", Split(x), None, None, self.input_shape_)
             cfg = TrainConfig(epochs=epochs, batch_size=batch, lr=self.lr, device=str(device),
                               seed=seed)  # fmt: skip
-            console = None if self.verbose else Console(file=io.StringIO())  # no warnings
-            Trainer(model, bundle, cfg, None, quiet=not self.verbose, console=console).fit()
+            Trainer(model, bundle, cfg, None, quiet=True, console=console, on_epoch=on_epoch,
+                    collapse_advice=COLLAPSE_ADVICE).fit()  # fmt: skip
         return model.eval()
 
     def _check_params(self) -> None:

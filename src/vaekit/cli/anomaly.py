@@ -36,10 +36,17 @@ def fit_command(
     score: str = typer.Option(
         "elbo", "--score", help="elbo | iwae | recon | elbo-complexity (minus PNG/zlib length)."
     ),
-    latent_dim: int = typer.Option(None, "--latent-dim", help="[default: from the data]"),
+    latent_dim: int = typer.Option(
+        None, "--latent-dim", help="Latent dimensions. [default: from the data's width]"
+    ),
     hidden: str = typer.Option(None, "--hidden", help="Hidden widths, e.g. 64,64."),
-    epochs: int = typer.Option(None, "--epochs", help="[default: about 3000 steps]"),
-    batch_size: int = typer.Option(None, "--batch-size", help="[default: from the data]"),
+    epochs: int = typer.Option(
+        None, "--epochs", help="Training epochs. [default: about 3000 steps, 10-500 epochs]"
+    ),
+    batch_size: int = typer.Option(
+        None, "--batch-size", help="Examples per step. [default: from the data's size]"
+    ),
+    beta: float = typer.Option(1.0, "--beta", help="Weight of the KL term."),
     n_models: int = typer.Option(
         None, "--n-models", help="VAEs in the ensemble (their scores are averaged)."
     ),
@@ -62,7 +69,7 @@ def fit_command(
         raise ConfigError(f"--hidden must be comma-separated integers, got {hidden!r}") from None
     det = VAEDetector(
         contamination=contamination, score=score, latent_dim=latent_dim, hidden=widths,
-        epochs=epochs, batch_size=batch_size, data_kind=data_kind, random_state=seed,
+        epochs=epochs, batch_size=batch_size, beta=beta, data_kind=data_kind, random_state=seed,
         device=device, verbose=not quiet,
     )  # fmt: skip
     if n_models is not None:

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from vaekit.config import PRESETS, Config, apply_preset
-from vaekit.errors import ConfigError
+from vaekit.errors import ConfigError, VaekitError
 from vaekit.train import resume, train
 from vaekit.train.distributed import launch_rank
 
@@ -177,5 +177,22 @@ def train_command(
     cfg = build_config(config_file, flags, sets or [], preset)
     run_dir = train(cfg, quiet=quiet, console=console)
     if launch_rank() == 0:
-        console.print(f"[green]trained[/] {cfg.model.name} on {cfg.data.dataset}: {run_dir}")
+        result = _held_out_loss(run_dir, cfg)
+        console.print(
+            f"[green]trained[/] {cfg.model.name} on {cfg.data.dataset}: {run_dir}{result}",
+            soft_wrap=True,
+        )
         typer.echo(str(run_dir))
+
+
+def _held_out_loss(run_dir: Path, cfg: Config) -> str:
+    """``"; test loss 102.31 nats"``: the -ELBO of the finished run on its test split (else
+    its validation split), also written to ``evaluation.json``; empty without either."""
+    from vaekit.eval import evaluate_run
+    from vaekit.train import resolve_device
+
+    try:
+        r = evaluate_run(run_dir, metrics=["elbo"], device=resolve_device(cfg.train.device))
+    except VaekitError:  # no held-out split
+        return ""
+    return f"; {r['split']} loss {r['loss']:.2f} nats (-ELBO, evaluation.json)"

@@ -82,6 +82,9 @@ class VAE(nn.Module):
     has_latent = True
     #: whether the code has a posterior and a KL (a denoising autoencoder's has neither)
     variational = True
+    #: whether the posterior is a Gaussian whose means can be counted as active units and
+    #: checked for collapse (a VQ-VAE's point-mass code cannot)
+    gaussian_latent = True
     #: whether the model takes class labels (then it has ``num_classes``)
     conditional = False
     cond_dim = 0

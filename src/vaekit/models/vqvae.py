@@ -59,6 +59,7 @@ class VQVAE(VAE):
     """
 
     extra_options = ("num_codes", "commitment")
+    gaussian_latent = False
 
     def __init__(
         self,

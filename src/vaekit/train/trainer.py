@@ -8,7 +8,7 @@ import math
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +48,7 @@ OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
 PROGRESS_EVERY = 25  # steps between progress-bar refreshes (each one syncs the device)
 #: posterior collapse: no active unit, or total KL below COLLAPSE_KL, for COLLAPSE_EPOCHS epochs
 COLLAPSE_EPOCHS, COLLAPSE_EXAMPLES = 3, 2000
+COLLAPSE_ADVICE = "Try --kl-schedule linear, --free-bits 0.5 or a smaller --beta"
 
 
 def flush_denormals() -> None:
@@ -114,6 +115,18 @@ def _layers_text(record: dict[str, Any]) -> str:
     return f"  ({'; '.join(parts)})" if parts else ""
 
 
+def _code_text(record: dict[str, Any]) -> str:
+    """``"recon 80.12 (perplexity 76.6)  val recon 82.40 (-ELBO 313.99)"`` for a model with a
+    discrete code, whose train objective (reconstruction + commitment) has no KL term and
+    whose -ELBO adds the constant KL of the codes' uniform prior."""
+    text = f"recon {record['train_recon']:.2f}"
+    if "train_perplexity" in record:
+        text += f" (perplexity {record['train_perplexity']:.1f})"
+    if "val_recon" in record:
+        text += f"  val recon {record['val_recon']:.2f} (-ELBO {record['val_loss']:.2f})"
+    return text
+
+
 def _json_lines(path: Path) -> list[dict[str, Any]]:
     """The records of a ``metrics.jsonl``; a line cut short by a kill is dropped."""
     records = []
@@ -161,6 +174,12 @@ class Trainer:
     selection
         A score to select the best epoch by (e.g. validation NDCG@100) instead of the
         validation loss; the best epoch's weights are kept and restored at the end.
+    on_epoch
+        Called with each epoch's record (the ``metrics.jsonl`` line) once it is complete,
+        e.g. to drive a caller's own progress display with ``quiet=True``.
+    collapse_advice
+        What the posterior-collapse warning suggests, in the caller's terms (default: the
+        options of ``vaekit train``).
 
     Under ``torchrun`` (a process group is running) the model trains with
     DistributedDataParallel: each global batch of ``batch_size`` is split across the
@@ -176,8 +195,12 @@ class Trainer:
         quiet: bool = False,
         console: Console | None = None,
         selection: Selection | None = None,
+        on_epoch: Callable[[dict[str, Any]], None] | None = None,
+        collapse_advice: str = COLLAPSE_ADVICE,
     ) -> None:
         self.cfg = config
+        self.on_epoch = on_epoch
+        self.collapse_advice = collapse_advice
         self.selection = selection
         self.dist = distributed.current()
         self.device = distributed.local_device(resolve_device(config.device), self.dist)
@@ -274,10 +297,11 @@ class Trainer:
         """
         cfg = self.cfg
         progress = training_progress(self.console, disable=self.quiet)
+        if not self.quiet and self.state.epoch < cfg.epochs:
+            self.console.print(self._start_line(), soft_wrap=True, highlight=False)
         # threads left to vaekit follow the cores other programs leave free (vaekit.cpu_load)
         share = max(1, usable_cores() // local_processes())
-        follow = self.device.type == "cpu" and follows_load(cfg.threads)
-        self._load = LoadFollower(enabled=follow, ceiling=share)
+        self._load = LoadFollower(enabled=self._follows_load(), ceiling=share)
         with progress, self._interrupts.installed(), self._load:
             try:
                 history, stopped_early = self._run_epochs(progress, stop_after_epoch)
@@ -297,6 +321,27 @@ class Trainer:
         return TrainResult(
             self.state.epoch, self.state.step, stopped_early, self.state.best_val, history
         )
+
+    def _start_line(self) -> str:
+        """What is about to train: model size, data, device and threads."""
+        params = sum(p.numel() for p in self.model.parameters())
+        val = f" / {len(self.data.val):,} val" if self.data.val is not None else ""
+        where = str(self.device)
+        if self.device.type == "cpu":
+            follow = " (following the load)" if self._follows_load() else ""
+            where += f", {torch.get_num_threads()} threads{follow}"
+        if self.dist.enabled:
+            where += f", {self.dist.world_size} processes"
+        e, total = self.state.epoch, self.cfg.epochs
+        span = f"epochs {e + 1}-{total}" if e else f"{total} epochs"
+        name = self.model.registry_name
+        return (
+            f"training {name} ({params:,} parameters), {span} on {len(self.data.train):,} "
+            f"train{val} examples of {self.data.name}; {where}"
+        )
+
+    def _follows_load(self) -> bool:
+        return self.device.type == "cpu" and follows_load(self.cfg.threads)
 
     def _run_epochs(
         self, progress: Any, stop_after_epoch: int | None
@@ -475,11 +520,17 @@ class Trainer:
             rate = (f"{record['tokens_per_s']:,.0f} tokens/s" if "tokens_per_s" in record
                     else f"{record['samples_per_s']:,.0f} samples/s")  # fmt: skip
             au = f"  {record['active_units']} AU" if "active_units" in record else ""
-            progress.console.print(
-                f"epoch {st.epoch}: loss {train[0]:.2f} (recon {train[1]:.2f}, KL {train[2]:.2f})"
-                f"{val_txt}{au}{_layers_text(record)}  {seconds:.1f}s  {rate}"
-            )
+            if not model.gaussian_latent:  # the train objective has no KL: compare recon
+                line = f"epoch {st.epoch}: {_code_text(record)}  {seconds:.1f}s  {rate}"
+            else:
+                line = (
+                    f"epoch {st.epoch}: loss {train[0]:.2f} (recon {train[1]:.2f}, KL "
+                    f"{train[2]:.2f}){val_txt}{au}{_layers_text(record)}  {seconds:.1f}s  {rate}"
+                )
+            progress.console.print(line, soft_wrap=True)  # one line, also when piped
         progress.remove_task(task)
+        if self.on_epoch is not None:
+            self.on_epoch(record)
         return record
 
     def _save_on_interrupt(self) -> None:
@@ -503,8 +554,10 @@ class Trainer:
 
     def _check_collapse(self, record: dict[str, Any]) -> None:
         """Count active units; warn once when the posterior has collapsed for 3 epochs."""
-        if not self.model.has_latent or not self.model.variational:
-            return  # a language model has no code, a denoising autoencoder no KL
+        model = self.model
+        if not model.has_latent or not model.variational or not model.gaussian_latent:
+            return  # a language model has no code, a denoising autoencoder no KL, a VQ-VAE
+            # a point-mass code (no active units to count)
         split = self.data.val if self.data.val is not None else self.data.train
         means, _, _ = posterior_stats(
             self.model, split, self.cfg.eval_batch_size, self.device, COLLAPSE_EXAMPLES,
@@ -524,8 +577,7 @@ class Trainer:
             st.collapse_warned = True
             record["warning"] = (
                 f"posterior collapse: {au} active units and KL {kl:.3f} nats for "
-                f"{COLLAPSE_EPOCHS} epochs; the decoder ignores z. Try --kl-schedule linear, "
-                "--free-bits 0.5 or a smaller --beta"
+                f"{COLLAPSE_EPOCHS} epochs; the decoder ignores z. {self.collapse_advice}"
             )
             if self.dist.is_main:
                 self.console.print(f"[yellow]warning: {record['warning']}")

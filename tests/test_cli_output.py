@@ -1,0 +1,35 @@
+"""What `vaekit train` prints when its output is piped (CI logs, `| tee`, nohup)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from vaekit.cli.app import main
+
+
+def test_piped_training_output(mnist_subset, tmp_path, capsys):
+    run = tmp_path / "run"
+    with pytest.raises(SystemExit) as e:
+        main(["train", "--data-dir", str(mnist_subset), "--hidden", "64,32", "--latent-dim",
+              "4", "--epochs", "2", "--val-size", "100", "--threads", "2", "--device", "cpu",
+              "--out", str(run)])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert e.value.code == 0, err
+    lines = err.splitlines()
+    start = [ln for ln in lines if ln.startswith("training vae")]
+    assert len(start) == 1, err
+    # the model's size, the data, the device and the threads, before the first epoch
+    assert "parameters), 2 epochs on 500 train / 100 val examples of mnist; cpu, 2 threads" in (
+        start[0]
+    )
+    epochs = [ln for ln in lines if ln.startswith("epoch ")]
+    assert len(epochs) == 2 and all("samples/s" in ln and "val" in ln for ln in epochs), err
+    assert len(epochs[0]) > 80  # one line, not wrapped at the pipe's 80 columns
+    final = [ln for ln in lines if ln.startswith("trained vae")]
+    assert len(final) == 1 and "; test loss " in final[0], err
+    loss = float(final[0].split("test loss ")[1].split()[0])
+    saved = json.loads((run / "evaluation.json").read_text())["test"]
+    assert saved["n"] == 200 and loss == pytest.approx(saved["loss"], abs=0.006)
+    assert out.strip() == str(run)  # stdout: the run directory alone, for scripts

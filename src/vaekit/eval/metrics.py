@@ -119,12 +119,14 @@ def probe_metric(ctx: EvalContext) -> dict[str, Any]:
 
 
 @register_metric(
-    "samples", "MNIST sample quality: classifier Frechet distance, confidence, classes"
+    "samples",
+    "MNIST sample quality: classifier Frechet distance, confidence, classes; for conditional "
+    "models the share of samples read as their class",
 )
 @torch.no_grad()
 def samples_metric(ctx: EvalContext) -> dict[str, Any]:
     from vaekit.eval.classifier import mnist_classifier
-    from vaekit.eval.sample_quality import sample_quality
+    from vaekit.eval.sample_quality import label_accuracy, sample_quality
 
     if tuple(ctx.model.input_shape) != (1, 28, 28):
         raise DataError("the samples metric judges 1x28x28 MNIST-like images only")
@@ -136,7 +138,15 @@ def samples_metric(ctx: EvalContext) -> dict[str, Any]:
             [ctx.model.sample(min(1000, ctx.n_samples - i)).float().cpu()
              for i in range(0, ctx.n_samples, 1000)]
         )  # fmt: skip
+        if ctx.model.conditional:  # the same count of samples for each class, in order
+            labels = torch.arange(ctx.n_samples) % ctx.model.num_classes
+            drawn = torch.cat(
+                [ctx.model.sample(len(part), labels=part.to(ctx.device)).float().cpu()
+                 for part in labels.split(1000)]
+            )  # fmt: skip
     reference = load_mnist(ctx.data_dir).x_test  # grey-level test digits
     result = sample_quality(classifier, samples, reference)
+    if ctx.model.conditional:
+        result.update(label_accuracy(classifier, drawn, labels))
     result["classifier_test_accuracy"] = record["test_accuracy"]
     return result

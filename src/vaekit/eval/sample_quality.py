@@ -42,3 +42,20 @@ def sample_quality(
         "sample_classes_covered": int((hist >= COVERAGE_SHARE * len(samples)).sum()),
         "sample_n": len(samples),
     }
+
+
+def label_accuracy(
+    classifier: MNISTClassifier, samples: torch.Tensor, labels: torch.Tensor
+) -> dict[str, float | list[float]]:
+    """How often the classifier reads a conditional sample as the class it was drawn for.
+
+    ``samples`` ``(N, 1, 28, 28)`` in [0, 1] were drawn for ``labels`` ``(N,)``; returns the
+    overall share and the share per class (``nan`` for a class with no samples).
+    """
+    _, probs = classifier_features(classifier, samples)
+    hit = (probs.argmax(1) == labels.to(probs.device)).float()
+    per_class = [
+        float(hit[labels == k].mean()) if bool((labels == k).any()) else float("nan")
+        for k in range(probs.shape[1])
+    ]
+    return {"label_accuracy": float(hit.mean()), "label_accuracy_per_class": per_class}

@@ -4,44 +4,72 @@
 >>> run = vaekit.train(vaekit.Config())        # doctest: +SKIP
 >>> model = vaekit.load(run)                   # doctest: +SKIP
 >>> images = model.sample(64)                  # doctest: +SKIP
+
+The names below are imported on first use, so that ``import vaekit`` (and ``vaekit --help``)
+does not load PyTorch until something needs it.
 """
 
 import vaekit._omp  # noqa: F401, I001 (before torch loads: see the module)
-from vaekit._version import __version__
-from vaekit.config import Config, DataConfig, ModelConfig, TrainConfig
-from vaekit.errors import ConfigError, DataError, ModelFileError, TrainingError, VaekitError
-from vaekit.eval import evaluate_run
-from vaekit.explore import explore
-from vaekit.io import load, save_model
-from vaekit.models import CVAE, VAE, BetaVAE, create_model, list_models, register_model
-from vaekit.plots import make_plot, make_report
-from vaekit.train import Trainer, resume, sweep, train
 
-__all__ = [
-    "CVAE",
-    "VAE",
-    "BetaVAE",
-    "Config",
-    "ConfigError",
-    "DataConfig",
-    "DataError",
-    "ModelConfig",
-    "ModelFileError",
-    "TrainConfig",
-    "Trainer",
-    "TrainingError",
-    "VaekitError",
-    "__version__",
-    "create_model",
-    "evaluate_run",
-    "explore",
-    "list_models",
-    "load",
-    "make_plot",
-    "make_report",
-    "register_model",
-    "resume",
-    "save_model",
-    "sweep",
-    "train",
-]
+import importlib
+import sys
+import types
+from typing import Any
+
+from vaekit._version import __version__ as __version__
+
+#: public name -> the module that defines it
+_EXPORTS = {
+    **dict.fromkeys(("Config", "DataConfig", "ModelConfig", "TrainConfig"), "vaekit.config"),
+    **dict.fromkeys(
+        ("ConfigError", "DataError", "ModelFileError", "TrainingError", "VaekitError"),
+        "vaekit.errors",
+    ),
+    "evaluate_run": "vaekit.eval",
+    "explore": "vaekit.explore",
+    **dict.fromkeys(("load", "save_model"), "vaekit.io"),
+    **dict.fromkeys(
+        ("CVAE", "VAE", "BetaVAE", "create_model", "list_models", "register_model"),
+        "vaekit.models",
+    ),
+    **dict.fromkeys(("make_plot", "make_report"), "vaekit.plots"),
+    **dict.fromkeys(("Trainer", "resume", "sweep", "train"), "vaekit.train"),
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def _export(name: str) -> Any:
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    if name not in _SHADOWED:
+        globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return _export(name)
+    try:  # a subpackage: vaekit.anomaly, vaekit.recsys, ...
+        return importlib.import_module(f"{__name__}.{name}")
+    except ModuleNotFoundError as e:
+        if e.name != f"{__name__}.{name}":
+            raise
+    raise AttributeError(f"module 'vaekit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+# ``vaekit.train`` and ``vaekit.explore`` are functions named like their subpackages. Python
+# binds a subpackage to its parent's attribute when it is first imported, which would hide
+# the function; these properties keep the function, and ignore that binding.
+_SHADOWED = ("train", "explore")
+
+
+class _Module(types.ModuleType):
+    train = property(lambda self: _export("train"), lambda self, value: None)
+    explore = property(lambda self: _export("explore"), lambda self, value: None)
+
+
+sys.modules[__name__].__class__ = _Module

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 import typer
 from rich.console import Console
 
-from vaekit.anomaly import VAEDetector
-from vaekit.anomaly.metrics import detection_report
-from vaekit.data.arrays import load_array_file
 from vaekit.errors import ConfigError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 app = typer.Typer(
     help="Outlier detection with a VAE (scikit-learn / PyOD conventions).",
@@ -21,6 +21,10 @@ app = typer.Typer(
 
 
 def _read(path: Path, label_column: str | None) -> tuple[np.ndarray, np.ndarray | None]:
+    import numpy as np
+
+    from vaekit.data.arrays import load_array_file
+
     raw = load_array_file(path, label_column)
     x = np.asarray(raw.x_train, dtype=np.float64)
     if x.ndim == 4 and x.shape[1] == 1:  # (N, 1, H, W) from an (N, H, W) file
@@ -59,6 +63,9 @@ def fit_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Fit a detector on DATA and save it to --out (safetensors + JSON)."""
+    from vaekit.anomaly import VAEDetector
+    from vaekit.anomaly.metrics import detection_report
+
     console = Console(stderr=True)
     if out.exists() and any(out.iterdir()):
         raise ConfigError(f"{out} already exists and is not empty; choose another --out")
@@ -97,6 +104,9 @@ def score_command(
     device: str = typer.Option("cpu", "--device", help="auto | cpu | cuda."),
 ) -> None:
     """Score DATA (higher = more anomalous); with labels, print ROC-AUC and precision@n."""
+    from vaekit.anomaly import VAEDetector
+    from vaekit.anomaly.metrics import detection_report
+
     det = VAEDetector.load(detector, device=device)
     x, y = _read(data, label_column)
     scores = det.decision_function(x)

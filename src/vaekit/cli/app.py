@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
 from typer.exceptions import TyperException
@@ -32,6 +33,7 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help as written: no markup, no type placeholders
 )
 app.command("train")(train.train_command)
 app.command("train-prior")(train_prior.train_prior_command)
@@ -51,10 +53,23 @@ app.add_typer(impute.app, name="impute")
 app.add_typer(recommend.app, name="recommend")
 
 
+def _name_arguments(command: Any) -> None:
+    """Show arguments as ``RUN``, ``DATA`` in usage lines (not ``{run}``)."""
+    for param in command.params:
+        if param.param_type_name == "argument" and param.metavar is None and param.name:
+            name = param.name.upper() + ("..." if param.nargs != 1 else "")
+            usage = name if param.required else f"[{name}]"
+            param.metavar = param.name.upper()
+            param.get_usage_pieces = lambda ctx, usage=usage: [usage]  # type: ignore[method-assign]
+    for sub in getattr(command, "commands", {}).values():
+        _name_arguments(sub)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; user errors print one line on stderr and exit with status 2."""
     args = sys.argv[1:] if argv is None else argv
     command = typer.main.get_command(app)
+    _name_arguments(command)
     try:
         rv = command.main(args, prog_name="vaekit", standalone_mode=False)
     except VaekitError as e:

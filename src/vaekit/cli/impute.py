@@ -8,7 +8,6 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from vaekit.data.table import read_csv, write_csv
 from vaekit.errors import ConfigError, DataError
 
 app = typer.Typer(help="Fill missing values with a MIWAE (Mattei & Frellsen 2019).",
@@ -19,8 +18,12 @@ app = typer.Typer(help="Fill missing values with a MIWAE (Mattei & Frellsen 2019
 def fit_command(
     table: Path = typer.Argument(..., help="CSV with missing cells (empty, NA, NaN)."),
     out: Path = typer.Option(..., "--out", help="Directory for the fitted imputer."),
-    epochs: int = typer.Option(None, "--epochs", help="[default: about 6,000 steps]"),
-    latent_dim: int = typer.Option(None, "--latent-dim", help="[default: columns - 1, max 10]"),
+    epochs: int = typer.Option(
+        None, "--epochs", help="Training epochs. [default: about 6,000 steps]"
+    ),
+    latent_dim: int = typer.Option(
+        None, "--latent-dim", help="Latent dimensions. [default: columns - 1, max 10]"
+    ),
     max_categories: int = typer.Option(
         100, "--max-categories", help="Most levels of a categorical column (more is refused)."
     ),
@@ -29,6 +32,7 @@ def fit_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Fit an imputer on TABLE and save it to --out."""
+    from vaekit.data.table import read_csv
     from vaekit.tabular.imputer import VAEImputer
 
     if out.exists() and any(out.iterdir()):
@@ -54,6 +58,7 @@ def transform_command(
     n_samples: int = typer.Option(1000, "--n-samples", help="Importance samples per row."),
 ) -> None:
     """Fill the missing cells of TABLE with RUN's imputer."""
+    from vaekit.data.table import read_csv, write_csv
     from vaekit.tabular.imputer import VAEImputer
     from vaekit.tabular.inputs import check_same_columns
 

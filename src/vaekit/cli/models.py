@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from vaekit.models import list_models
-
 
 def models_command() -> None:
     """List the registered models."""
+    from vaekit.models import list_models
+
     entries = list_models()
     width = max(len(e.name) for e in entries)
     for e in entries:

@@ -6,17 +6,17 @@ from pathlib import Path
 
 import typer
 
-from vaekit.plots import PLOT_KINDS, make_plot
-from vaekit.train import resolve_device
-
-
-def _kinds_help() -> str:
-    return "; ".join(f"{k.name}: {k.description}" for k in PLOT_KINDS.values())
+#: the figure names of ``vaekit.plots.PLOT_KINDS``, for the help text (a test keeps them
+#: equal; importing the registry would load PyTorch for ``--help``)
+PLOT_NAMES = (
+    "reconstructions", "samples", "manifold", "interpolation", "traversal", "arithmetic",
+    "molecules", "property-map", "properties", "curves", "latent-map", "kl",
+)  # fmt: skip
 
 
 def plot_command(
     run: Path = typer.Argument(..., help="Run directory."),
-    kind: str = typer.Argument(..., help=f"Figure ({', '.join(PLOT_KINDS)})."),
+    kind: str = typer.Argument(..., help=f"Figure ({', '.join(PLOT_NAMES)})."),
     output: Path = typer.Option(
         None, "-o", "--output", help="PNG path. [default: RUN/plots/KIND.png]"
     ),
@@ -62,6 +62,9 @@ def plot_command(
     )  # fmt: skip
     if dims is not None:
         options["dims"] = dims if kind == "manifold" else _int(dims, "--dims")
+    from vaekit.plots import make_plot
+    from vaekit.train import resolve_device
+
     path = make_plot(run, kind, output, split, resolve_device(device), **options)
     if path.suffix == ".txt":  # a sequence run's text view: show it
         typer.echo(path.read_text().rstrip("\n"))

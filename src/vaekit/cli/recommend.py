@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from vaekit.errors import ConfigError
-from vaekit.io.safe import atomic_write_text
 
 app = typer.Typer(help="Recommendation from clicks: Mult-VAE, Mult-DAE, EASE, popularity "
                   "under the strong-generalization protocol.", no_args_is_help=True)  # fmt: skip
@@ -106,6 +105,7 @@ def evaluate_command(
     device: str = typer.Option("cpu", "--device", help="auto | cpu | cuda."),
 ) -> None:
     """NDCG@100, Recall@20 and Recall@50 of RUN on its held-out users."""
+    from vaekit.io.safe import atomic_write_text
     from vaekit.recsys import Recommender
 
     rec = Recommender.load(run, device=device)

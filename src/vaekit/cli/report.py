@@ -6,9 +6,6 @@ from pathlib import Path
 
 import typer
 
-from vaekit.plots import make_report
-from vaekit.train import resolve_device
-
 
 def report_command(
     run: Path = typer.Argument(..., help="Run directory."),
@@ -21,5 +18,8 @@ def report_command(
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
 ) -> None:
     """Write RUN/report.html: configuration, training and evaluation tables, every figure."""
+    from vaekit.plots import make_report
+    from vaekit.train import resolve_device
+
     path = make_report(run, output, split, resolve_device(device), source, target)
     typer.echo(str(path))

@@ -5,20 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import torch
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from vaekit.data import build_data
 from vaekit.errors import ConfigError
-from vaekit.io import load
-from vaekit.io.run_dir import read_run_config
-from vaekit.io.safe import atomic_write_text
-from vaekit.models.seq_generation import check_decoding, sample_texts
-from vaekit.train import resolve_device
-from vaekit.viz import save_image_grid
 
 #: sequences decoded per batch
 SAMPLE_BATCH = 2000
@@ -54,6 +45,15 @@ def sample_command(
     if output is not None and output.suffix.lower() not in (*ARRAY_SUFFIXES, *TEXT_SUFFIXES):
         raise ConfigError(f"output must end in .png, .npy or .csv (.txt or .smi for a sequence "
                           f"model), got {output.name!r}")  # fmt: skip
+    import numpy as np
+    import torch
+
+    from vaekit.data import build_data
+    from vaekit.io import load
+    from vaekit.io.run_dir import read_run_config
+    from vaekit.train import resolve_device
+    from vaekit.viz import save_image_grid
+
     model = load(run, resolve_device(device))
     if model.modality == "sequence":
         _sample_text(model, n, output or Path("samples.txt"), seed, temperature, greedy, top_p,
@@ -93,6 +93,11 @@ def _sample_text(
     """Write ``n`` sampled sequences to ``output``, one per line, drawn in batches."""
     if output.suffix.lower() not in TEXT_SUFFIXES:
         raise ConfigError(f"a sequence model writes .txt or .smi files, got {output.name!r}")
+    import torch
+
+    from vaekit.io.safe import atomic_write_text
+    from vaekit.models.seq_generation import check_decoding, sample_texts
+
     check_decoding(temperature, top_p, max_length or model.max_length)
     torch.manual_seed(seed)
     with Progress(TextColumn("[bold]sampling"), BarColumn(), MofNCompleteColumn(),

@@ -10,7 +10,6 @@ from rich.table import Table
 
 from vaekit.cli.train import _FLAGS, build_config, train_command
 from vaekit.errors import ConfigError
-from vaekit.train import parse_param, sweep
 
 _train_app = typer.Typer(add_completion=False)
 _train_app.command()(train_command)
@@ -32,6 +31,8 @@ def sweep_command(
     --latent-dim 2). Values containing commas are separated by semicolons
     (--param "hidden=512,256;256,128").
     """
+    from vaekit.train import parse_param, sweep
+
     command = typer.main.get_command(_train_app)
     params = command.make_context("vaekit sweep", list(ctx.args)).params
     if params.get("resume_dir") is not None:

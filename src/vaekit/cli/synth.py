@@ -5,14 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import typer
 from rich.console import Console
 
-from vaekit.data.table import Table, read_csv, write_csv
 from vaekit.errors import ConfigError, DataError, ModelFileError
-from vaekit.io.safe import atomic_write_text
+
+if TYPE_CHECKING:
+    from vaekit.data.table import Table
 
 app = typer.Typer(help="Synthetic mixed-type tables (TVAE) with a quality and privacy report.",
                   no_args_is_help=True)  # fmt: skip
@@ -63,6 +65,8 @@ def fit_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Fit a TVAE synthesizer to TABLE and save it to --out."""
+    from vaekit.data.table import read_csv
+    from vaekit.io.safe import atomic_write_text
     from vaekit.tabular import Synthesizer
 
     console = Console(stderr=True)
@@ -93,6 +97,7 @@ def sample_command(
     device: str = typer.Option("cpu", "--device", help="auto | cpu | cuda."),
 ) -> None:
     """Draw N synthetic rows from RUN into a CSV file."""
+    from vaekit.data.table import write_csv
     from vaekit.tabular import Synthesizer
 
     synth = Synthesizer.load(run, device=device)
@@ -133,6 +138,7 @@ def report_command(
     seed: int = typer.Option(0, "--seed", help="Sampling and subsampling seed."),
 ) -> None:
     """Quality (SDMetrics' score), ML efficacy and privacy of RUN's synthetic rows."""
+    from vaekit.data.table import read_csv
     from vaekit.tabular import Synthesizer
     from vaekit.tabular.inputs import check_same_columns
     from vaekit.tabular.report import build_report

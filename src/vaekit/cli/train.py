@@ -10,8 +10,6 @@ from rich.console import Console
 
 from vaekit.config import PRESETS, Config, apply_preset
 from vaekit.errors import ConfigError, VaekitError
-from vaekit.train import resume, train
-from vaekit.train.distributed import launch_rank
 
 _FLAGS = {  # CLI parameter -> config key
     "model": "model.name",
@@ -157,6 +155,9 @@ def train_command(
     Under torchrun (torchrun --nproc-per-node N -m vaekit train ...) the processes train
     one model with DistributedDataParallel; --batch-size is the global batch.
     """
+    from vaekit.train import resume, train
+    from vaekit.train.distributed import launch_rank
+
     console = Console(stderr=True)
     flags = {k: v for k, v in locals().items() if k in _FLAGS}
     if resume_dir is not None:

@@ -7,8 +7,6 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from vaekit.train.code_prior import train_prior
-
 
 def train_prior_command(
     run: Path = typer.Argument(..., help="Run directory of a trained vqvae."),
@@ -20,6 +18,8 @@ def train_prior_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Train the PixelCNN prior over the run's code grids; 'vaekit sample RUN' then generates."""
+    from vaekit.train.code_prior import train_prior
+
     console = Console(stderr=True)
     history = train_prior(run, epochs, batch_size, lr, device, seed, quiet, console)
     last = history[-1]

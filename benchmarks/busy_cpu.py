@@ -48,7 +48,8 @@ SETUPS = {  # name -> (label, environment changes, python code prefix that runs 
     "defaults": ("vaekit defaults (after)", {}, ""),
 }
 EVAL_CODE = """
-import time, torch, vaekit
+import vaekit  # first: vaekit sets OpenMP's waiting before torch loads it
+import time, torch
 from vaekit.data import load_mnist
 from vaekit.data.base import Split
 from vaekit.eval.importance import iw_log_likelihood

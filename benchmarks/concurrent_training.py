@@ -1,13 +1,14 @@
 """Two trainings at once on one machine: slowdown against one alone, before and after vaekit's
-thread defaults (passive OpenMP waiting, threads = usable cores / local processes).
+thread defaults (a short OpenMP spin, then sleep; threads on the cores that other programs
+leave free, re-checked every second: ``vaekit.cpu_load``).
 
 Each configuration starts ``vaekit train`` processes on the same MNIST subset at the same
 moment and reads the samples/s of their last epoch from ``metrics.jsonl``:
 
 - one training alone (vaekit's defaults);
 - two at once as before: ``import torch`` ahead of vaekit, so that OpenMP starts with its
-  own default (spin-waiting at every barrier) as it did before vaekit set a passive policy,
-  and every process with all cores' threads;
+  own default (spin-waiting at every barrier) as it did before vaekit chose a policy, and
+  every process with all cores' threads;
 - two at once with vaekit's defaults;
 - two at once with ``--threads 1`` each (what ``vaekit sweep --jobs 2`` gives each job);
 - one training alone with OpenMP's default waiting (what an idle machine gives up).
@@ -68,8 +69,9 @@ def main() -> None:
     before = "import torch, vaekit.cli.app as a; a.main()"  # OpenMP loads before vaekit's policy
     setups = [  # (name, processes, environment, extra flags)
         ("alone, vaekit defaults", 1, base, []),
-        ("alone, OpenMP default spin-waiting (before)", 1, base, [before]),
-        (f"two at once, spin-waiting, {cores} threads each (before)", 2, base, [before]),
+        ("alone, OpenMP default spin-waiting (before)", 1, base, [before, "--threads", str(cores)]),
+        (f"two at once, spin-waiting, {cores} threads each (before)", 2, base,
+         [before, "--threads", str(cores)]),  # fmt: skip
         ("two at once, vaekit defaults", 2, base, []),
         ("two at once, --threads 1 each (sweep --jobs 2)", 2, base, ["--threads", "1"]),
     ]

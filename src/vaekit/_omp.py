@@ -5,7 +5,7 @@ operation. GNU OpenMP's default lets a waiting thread spin for about 300,000 rou
 it sleeps: on an idle machine that is fast, but next to other programs a spinning thread
 burns the time slice that the thread it waits for needs. A passive policy (sleep at once)
 costs a wake-up per operation instead: on the 2-core development machine the default MLP
-training ran 1.5-1.7x slower alone with it than with spinning (``benchmarks/busy_cpu.py``).
+training ran 1.4-1.6x slower alone with it than with spinning (``benchmarks/busy_cpu.py``).
 vaekit sets a short spin (``GOMP_SPINCOUNT=3000``, then sleep), which keeps nearly all of
 the speed of spinning alone; under load vaekit also drops to the cores other programs leave
 free (:mod:`vaekit.cpu_load`), where one thread never waits at a barrier at all.

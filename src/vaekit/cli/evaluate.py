@@ -67,4 +67,6 @@ def evaluate_command(
             table.add_row(key, str(value))
         elif key == "sample_class_histogram":
             table.add_row(key, " ".join(map(str, value)))
+        elif key == "label_accuracy_per_class":
+            table.add_row(key, " ".join(f"{v:.2f}" for v in value))
     Console().print(table)

@@ -33,3 +33,26 @@ def test_piped_training_output(mnist_subset, tmp_path, capsys):
     saved = json.loads((run / "evaluation.json").read_text())["test"]
     assert saved["n"] == 200 and loss == pytest.approx(saved["loss"], abs=0.006)
     assert out.strip() == str(run)  # stdout: the run directory alone, for scripts
+
+
+def test_evaluate_without_a_test_split_says_which_split(tmp_path, capsys):
+    """A CSV table has no test split: evaluate (and the report's hint) use the validation
+    split and say so."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    table = tmp_path / "table.csv"
+    rows = rng.normal(size=(200, 5))
+    table.write_text("a,b,c,d,e\n" + "\n".join(",".join(f"{v:.4f}" for v in r) for r in rows))
+    run = tmp_path / "run"
+    with pytest.raises(SystemExit) as e:
+        main(["train", "--dataset", str(table), "--epochs", "1", "--out", str(run), "-q"])
+    err = capsys.readouterr().err
+    assert e.value.code == 0 and "; val loss " in err, err
+    with pytest.raises(SystemExit) as e:
+        main(["evaluate", str(run)])
+    out, err = capsys.readouterr()
+    assert e.value.code == 0, err
+    assert "has no test split; evaluated the val split" in err
+    assert json.loads((run / "evaluation.json").read_text())["val"]["n"] == 20
+    assert "elbo" in out

@@ -56,6 +56,10 @@ def evaluate_command(
         run, split, names, iw, batch_size, resolve_device(device), seed, memory_mb,
         quiet=False, disentanglement_points=disentanglement_points,
     )  # fmt: skip
+    if split is None and result["split"] != "test":
+        Console(stderr=True).print(
+            f"note: {run}'s data has no test split; evaluated the {result['split']} split"
+        )
     split = result["split"]
     table = Table(title=f"{run}: {split} split, {result['n']} examples (nats per example)")
     table.add_column("metric")

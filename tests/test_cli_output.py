@@ -56,3 +56,21 @@ def test_evaluate_without_a_test_split_says_which_split(tmp_path, capsys):
     assert "has no test split; evaluated the val split" in err
     assert json.loads((run / "evaluation.json").read_text())["val"]["n"] == 20
     assert "elbo" in out
+
+
+def test_application_fits_show_a_bar_not_a_line_per_epoch(tmp_path, capsys):
+    """`synth fit` and `impute fit` train with vaekit's Trainer but print no epoch lines."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    table = tmp_path / "t.csv"
+    lines = ["x,y,kind"] + [f"{a:.3f},{'' if i % 7 == 0 else f'{b:.3f}'},{'abc'[i % 3]}"
+                            for i, (a, b) in enumerate(rng.normal(size=(120, 2)))]  # fmt: skip
+    table.write_text("\n".join(lines) + "\n")
+    for argv in (["synth", "fit", str(table), "--out", str(tmp_path / "s"), "--epochs", "12"],
+                 ["impute", "fit", str(table), "--out", str(tmp_path / "i"), "--epochs", "12"]):
+        with pytest.raises(SystemExit) as e:
+            main([*argv, "--device", "cpu"])
+        err = capsys.readouterr().err
+        assert e.value.code == 0, err
+        assert "epoch 1:" not in err and len(err.strip().splitlines()) <= 6, err

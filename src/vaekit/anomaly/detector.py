@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import math
 from pathlib import Path
@@ -11,7 +10,6 @@ from typing import Any
 import numpy as np
 import torch
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
@@ -24,6 +22,7 @@ from vaekit.io.model_io import load, save_model
 from vaekit.io.safe import atomic_write_text, load_tensors, save_tensors
 from vaekit.models import create_model
 from vaekit.train.device import resolve_device
+from vaekit.train.progress import epoch_bar
 from vaekit.train.trainer import Trainer
 
 DATA_KINDS = ("auto", "tabular", "image")
@@ -155,23 +154,8 @@ class VAEDetector(BaseEstimator):
             np.clip(math.ceil(TARGET_STEPS / math.ceil(n / batch)), 10, 500)
         )
         device = resolve_device(self.device)
-        console = Console(stderr=True) if self.verbose else Console(file=io.StringIO())
-        bar = Progress(
-            TextColumn("fitting the detector's VAE" + ("s" if self.n_models > 1 else "")),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("epochs"),
-            TimeRemainingColumn(),
-            TextColumn("{task.fields[loss]}"),
-            console=console,
-            disable=not self.verbose,
-        )
-        with bar:
-            task = bar.add_task("fit", total=epochs * self.n_models, loss="")
-
-            def advance(record: dict[str, Any]) -> None:
-                bar.update(task, advance=1, loss=f"loss {record['train_loss']:.2f}")
-
+        label = "fitting the detector's VAE" + ("s" if self.n_models > 1 else "")
+        with epoch_bar(label, epochs * self.n_models, self.verbose) as (console, advance):
             models = [
                 self._fit_one(
                     x,

@@ -155,6 +155,7 @@ def train_command(
     Under torchrun (torchrun --nproc-per-node N -m vaekit train ...) the processes train
     one model with DistributedDataParallel; --batch-size is the global batch.
     """
+    from vaekit.io.run_dir import read_run_config
     from vaekit.train import resume, train
     from vaekit.train.distributed import launch_rank
 
@@ -172,7 +173,9 @@ def train_command(
             resume_dir, epochs=epochs, device=device, quiet=quiet, console=console, threads=threads
         )
         if launch_rank() == 0:  # under torchrun, rank 0 speaks for the job
-            console.print(f"run {resume_dir}: {result.epochs} epochs done")
+            held_out = _held_out_loss(resume_dir, read_run_config(resume_dir))
+            console.print(f"run {resume_dir}: {result.epochs} epochs done{held_out}",
+                          soft_wrap=True)  # fmt: skip
             typer.echo(str(resume_dir))
         return
     cfg = build_config(config_file, flags, sets or [], preset)

@@ -3,7 +3,6 @@ protocol, evaluate it, and recommend items to known or new users."""
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import time
@@ -13,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from rich.console import Console
 
 from vaekit.config import TrainConfig
 from vaekit.data.base import DataBundle, Split
@@ -27,6 +25,7 @@ from vaekit.models import create_model
 from vaekit.recsys.baselines import EASE, EASE_LAMBDAS, Popularity
 from vaekit.recsys.protocol import evaluate_users, model_scores
 from vaekit.train.device import resolve_device
+from vaekit.train.progress import epoch_bar
 from vaekit.train.selection import Selection
 from vaekit.train.trainer import Trainer
 
@@ -34,6 +33,8 @@ RECOMMENDER_JSON, SPLIT_FILE, IDS_JSON = "recommender.json", "split.safetensors"
 BASELINE_FILE = "baseline.safetensors"
 MODELS = ("mult-vae", "mult-dae", "ease", "popularity")
 NEURAL = ("mult-vae", "mult-dae")
+#: the posterior-collapse hint in the options of ``vaekit recommend fit`` and the estimator
+RECSYS_ADVICE = "Try a smaller --anneal-cap or --latent-dim (Recommender(anneal_cap=...))"
 
 
 class Recommender:
@@ -199,10 +200,11 @@ class Recommender:
         if run_dir is not None:
             atomic_write_text(Path(run_dir) / MODEL_JSON,
                               json.dumps(model_spec(self.model), indent=2))  # fmt: skip
-        console = None if self.verbose else Console(file=io.StringIO())
-        result = Trainer(self.model, bundle, cfg, run_dir, quiet=not self.verbose,
-                         console=console,
-                         selection=Selection("ndcg@100", val_ndcg)).fit()  # fmt: skip
+        label = f"fitting {self.model_name}"
+        with epoch_bar(label, cfg.epochs, self.verbose) as (console, advance):
+            result = Trainer(self.model, bundle, cfg, run_dir, quiet=True, console=console,
+                             selection=Selection("ndcg@100", val_ndcg), on_epoch=advance,
+                             collapse_advice=RECSYS_ADVICE).fit()  # fmt: skip
         self.model.eval()
         self.epochs_run_ = result.epochs
         history = [r["val_ndcg@100"] for r in result.history]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import math
 from pathlib import Path
@@ -10,7 +9,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from rich.console import Console
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import NotFittedError
 
@@ -24,6 +22,7 @@ from vaekit.io.safe import atomic_write_text
 from vaekit.models import create_model
 from vaekit.tabular.inputs import as_table, check_same_columns
 from vaekit.train.device import resolve_device
+from vaekit.train.progress import epoch_bar
 from vaekit.train.trainer import Trainer
 
 IMPUTER_JSON = "imputer.json"
@@ -50,6 +49,9 @@ def as_array_with_nan(X: Any, name: str = "X") -> np.ndarray:
         raise DataError(f"{name}: {int(np.isinf(arr).sum())} infinite value(s)")
     return arr
 
+
+#: the posterior-collapse hint in the options of ``vaekit impute fit`` and the estimator
+IMPUTE_ADVICE = "Try a smaller --latent-dim (VAEImputer(latent_dim=...)) or more --epochs"
 
 class VAEImputer(TransformerMixin, BaseEstimator):
     """Fill missing values (NaN) with a MIWAE (Mattei & Frellsen 2019).
@@ -192,9 +194,9 @@ class VAEImputer(TransformerMixin, BaseEstimator):
             bundle = DataBundle("impute", Split(x), None, None, (d,))
             cfg = TrainConfig(epochs=epochs, batch_size=min(self.batch_size, len(arr)),
                               lr=self.lr, device=str(device), seed=self.random_state)  # fmt: skip
-            console = None if self.verbose else Console(file=io.StringIO())
-            Trainer(self.model_, bundle, cfg, None, quiet=not self.verbose,
-                    console=console).fit()  # fmt: skip
+            with epoch_bar("fitting the imputer", epochs, self.verbose) as (console, advance):
+                Trainer(self.model_, bundle, cfg, None, quiet=True, console=console,
+                        on_epoch=advance, collapse_advice=IMPUTE_ADVICE).fit()  # fmt: skip
         self.model_.eval()
         self.epochs_ = epochs
         return self

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import time
 from collections.abc import Sequence
@@ -11,7 +10,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from rich.console import Console
 
 from vaekit.config import TrainConfig
 from vaekit.data.base import DataBundle, Split
@@ -23,12 +21,16 @@ from vaekit.io.safe import atomic_write_text
 from vaekit.models import create_model
 from vaekit.tabular.inputs import as_table, check_same_columns, parse_conditions
 from vaekit.train.device import resolve_device
+from vaekit.train.progress import epoch_bar
 from vaekit.train.trainer import Trainer
 
 SYNTH_JSON, TRANSFORMER_JSON = "synthesizer.json", "transformer.json"
 #: rejection sampling gives up after drawing this many rows per requested row
 MAX_DRAWS_PER_ROW = 200
 
+
+#: the posterior-collapse hint in the options of ``vaekit synth fit`` and the estimator
+SYNTH_ADVICE = "Try a smaller --embedding-dim (Synthesizer(embedding_dim=...)) or more --epochs"
 
 class Synthesizer:
     """Synthetic tables from a TVAE (Xu et al. 2019) trained by vaekit's Trainer.
@@ -130,8 +132,9 @@ class Synthesizer:
             run_dir.mkdir(parents=True, exist_ok=True)
             self.transformer.save(run_dir / TRANSFORMER_JSON)
             atomic_write_text(run_dir / MODEL_JSON, json.dumps(model_spec(self.model), indent=2))
-        console = None if self.verbose else Console(file=io.StringIO())
-        Trainer(self.model, bundle, cfg, run_dir, quiet=not self.verbose, console=console).fit()
+        with epoch_bar("fitting the TVAE", cfg.epochs, self.verbose) as (console, advance):
+            Trainer(self.model, bundle, cfg, run_dir, quiet=True, console=console,
+                    on_epoch=advance, collapse_advice=SYNTH_ADVICE).fit()  # fmt: skip
         self.model.eval()
         self.fit_seconds_ = time.perf_counter() - start
         self.n_rows_ = len(table)

@@ -68,8 +68,8 @@ def own_ticks() -> float:
 
 
 def others_busy(before: tuple[int, int, int, float], after: tuple[int, int, int, float]) -> float:
-    """Cores that other programs used between two :func:`snapshot`\\ s, scaled to the cores
-    this process may run on."""
+    """Cores that other programs used between two :func:`snapshot` readings, scaled to the
+    cores this process may run on."""
     busy = (after[0] - before[0]) - (after[3] - before[3])
     elapsed = (after[1] - before[1]) / after[2]  # ticks of one CPU
     if elapsed <= 0:
@@ -100,9 +100,8 @@ class LoadFollower:
     interval
         Seconds between two looks at the machine's load.
 
-    Use as a context manager;
-    call :meth:`poll` often (each call costs a clock read until ``interval`` has passed).
-    On exit the thread count it started with is restored.
+    Use as a context manager and call :meth:`poll` often (each call costs a clock read until
+    ``interval`` has passed). On exit the thread count it started with is restored.
     """
 
     def __init__(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -157,18 +158,8 @@ class VAEDetector(BaseEstimator):
         label = "fitting the detector's VAE" + ("s" if self.n_models > 1 else "")
         with epoch_bar(label, epochs * self.n_models, self.verbose) as (console, advance):
             models = [
-                self._fit_one(
-                    x,
-                    kind,
-                    latent,
-                    hidden,
-                    epochs,
-                    batch,
-                    device,
-                    self.random_state + i,
-                    console,
-                    advance,
-                )  # fmt: skip
+                self._fit_one(x, kind, latent, hidden, epochs, batch, device,
+                              self.random_state + i, console, advance)  # fmt: skip
                 for i in range(self.n_models)
             ]
         self.models_ = models
@@ -190,7 +181,7 @@ class VAEDetector(BaseEstimator):
         device: torch.device,
         seed: int,
         console: Console,
-        on_epoch: Any = None,
+        on_epoch: Callable[[dict[str, Any]], None] | None = None,
     ) -> Any:
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             torch.manual_seed(seed)

@@ -28,6 +28,7 @@ _EXPORTS = {
     "evaluate_run": "vaekit.eval",
     "explore": "vaekit.explore",
     **dict.fromkeys(("load", "save_model"), "vaekit.io"),
+    "Run": "vaekit.io.run",
     **dict.fromkeys(
         ("CVAE", "VAE", "BetaVAE", "create_model", "list_models", "register_model"),
         "vaekit.models",

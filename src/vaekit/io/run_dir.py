@@ -25,7 +25,7 @@ def default_run_dir(cfg: Config, root: str | Path = "runs") -> Path:
 
 
 #: what a run writes before its first checkpoint (plus temporary ``.*.tmp`` files)
-_EARLY_FILES = {CONFIG_FILE, "model.json", TOKENIZER_FILE, METRICS_FILE, "checkpoint"}
+_EARLY_FILES = {"run.json", CONFIG_FILE, "model.json", TOKENIZER_FILE, METRICS_FILE, "checkpoint"}
 
 
 def never_checkpointed(run_dir: str | Path) -> bool:

@@ -13,6 +13,7 @@ from vaekit.config import Config
 from vaekit.data import DataBundle, build_data
 from vaekit.errors import ConfigError, DataError
 from vaekit.io.model_io import MODEL_JSON, model_from_spec, model_spec
+from vaekit.io.run import write_run_json
 from vaekit.io.run_dir import (
     CONFIG_FILE,
     TOKENIZER_FILE,
@@ -154,6 +155,7 @@ def _train(
     model = build_model(cfg, data)
     if info.is_main:
         _create_out(out)
+        write_run_json(out, "train")
         atomic_write_text(out / CONFIG_FILE, cfg.to_yaml())
         # weights are written when training completes; until then the checkpoint holds them
         atomic_write_text(out / MODEL_JSON, json.dumps(model_spec(model), indent=2))

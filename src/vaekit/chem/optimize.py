@@ -276,9 +276,9 @@ class LatentOptimizer:
 def training_smiles(run: Any) -> list[str]:
     """The training SMILES of a run (its dataset as configured), for starts and novelty."""
     from vaekit.data.registry import load_raw
-    from vaekit.io.run_dir import read_run_config
+    from vaekit.io.run import Run
 
-    d = read_run_config(run).data
+    d = Run.open(run, "train").config().data
     raw = load_raw(d.dataset, d.data_dir, d.label_column, d.download, d.text_column)
     if not hasattr(raw, "kind"):
         raise ConfigError(f"{run} was not trained on sequences")

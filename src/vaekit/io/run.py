@@ -44,6 +44,14 @@ KINDS: dict[str, str] = {
     "synthesizer": "vaekit synth fit",
     "recommender": "vaekit recommend fit",
 }
+#: the commands that use each kind of run
+USES: dict[str, str] = {
+    "train": "vaekit evaluate|sample|plot|report|explore",
+    "detector": "vaekit anomaly score",
+    "imputer": "vaekit impute transform",
+    "synthesizer": "vaekit synth sample|report",
+    "recommender": "vaekit recommend evaluate|top-k",
+}
 #: the file each kind wrote before ``run.json`` existed (format 0)
 _LEGACY_MARKERS = (
     ("detector.json", "detector"),
@@ -135,7 +143,7 @@ class Run:
         """
         path = Path(path)
         if not path.is_dir():
-            raise ConfigError(f"run directory {path} does not exist")
+            raise ConfigError(f"{path} is not a vaekit run directory (it does not exist)")
         info = _read_info(path)
         run = cls(path, info["kind"], info)
         if kinds is not None:
@@ -143,7 +151,7 @@ class Run:
             if run.kind not in wanted:
                 raise ConfigError(
                     f"{path} is a {run.kind} run (made by '{KINDS[run.kind]}'), not a "
-                    f"{' or '.join(wanted)} run"
+                    f"{' or '.join(wanted)} run: use '{USES[run.kind]} {path}'"
                 )
         return run
 

@@ -16,8 +16,8 @@ from vaekit.data.sequences import TokenSequences
 from vaekit.errors import ConfigError
 from vaekit.eval.latent import active_units, posterior_stats
 from vaekit.eval.mode import eval_mode
-from vaekit.io.model_io import load
-from vaekit.io.run_dir import PLOTS_DIR, read_evaluation, read_metrics, read_run_config
+from vaekit.io.run import Run
+from vaekit.io.run_dir import PLOTS_DIR
 from vaekit.models import VAE
 
 #: examples of the split whose posterior statistics the figures use
@@ -30,13 +30,15 @@ class PlotRun:
 
     Attributes
     ----------
-    run_dir, cfg
-        The run directory and its configuration; ``model`` and ``data`` load on first use.
+    run
+        The run (:class:`vaekit.io.run.Run`); ``model`` and ``data`` load on first use.
+    cfg
+        Its configuration.
     requested_split
         The split the figures show (``None``: test when the dataset has one, else val).
     """
 
-    run_dir: Path
+    run: Run
     cfg: Config
     device: torch.device
     requested_split: str | None = None
@@ -58,14 +60,18 @@ class PlotRun:
 
         ``split`` defaults to test, else val, else train.
         """
-        run_dir = Path(run_dir)
-        return cls(run_dir, read_run_config(run_dir), torch.device(device), split, limit)
+        run = Run.open(run_dir, "train")
+        return cls(run, run.config(), torch.device(device), split, limit)
+
+    @property
+    def run_dir(self) -> Path:
+        return self.run.path
 
     @property
     def model(self) -> VAE:
         """The run's model, in eval mode."""
         if self._model is None:
-            self._model = load(self.run_dir, self.device)
+            self._model = self.run.model(self.device)
         return self._model
 
     @property
@@ -94,11 +100,11 @@ class PlotRun:
 
     def records(self) -> list[dict[str, Any]]:
         """Per-epoch training records from ``metrics.jsonl``."""
-        return read_metrics(self.run_dir)
+        return self.run.records()
 
     def evaluation(self) -> dict[str, Any]:
         """Results of ``vaekit evaluate`` (empty when absent)."""
-        return read_evaluation(self.run_dir)
+        return self.run.evaluation()
 
     # ----------------------------------------------------------------- data
     @property

@@ -1,0 +1,108 @@
+"""``vaekit resume RUN``: continue any fit from its last checkpoint, whatever made it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+#: run kind -> (module, class) of the estimator that resumes it
+ESTIMATORS = {
+    "detector": ("vaekit.anomaly", "VAEDetector"),
+    "imputer": ("vaekit.tabular.imputer", "VAEImputer"),
+    "synthesizer": ("vaekit.tabular", "Synthesizer"),
+    "recommender": ("vaekit.recsys", "Recommender"),
+}
+
+
+def resume_command(
+    run: Path = typer.Argument(..., help="The run directory to continue (any kind of fit)."),
+    epochs: int = typer.Option(
+        None, "--epochs", help="train runs: epochs in total (the new total). [default: as set]"
+    ),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
+    threads: int = typer.Option(
+        None, "--threads", help="CPU threads, fixed. [default: as the run was started]"
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Continue a fit (vaekit train, anomaly fit, impute fit, synth fit, recommend fit)
+    from its last checkpoint; the run directory's path is printed when it is done.
+
+    On CPU with a fixed thread count the result is bit-identical to a fit that was never
+    interrupted.
+    """
+    from vaekit.io.run import Run
+
+    console = Console(stderr=True)
+    info = Run.open(run)
+    note = thread_note(info, threads)
+    if note and not quiet:
+        console.print(f"[yellow]note:[/] {note}", soft_wrap=True, highlight=False)
+    if info.kind == "train":
+        _resume_train(run, epochs, device, threads, quiet, console)
+        return
+    if epochs is not None:
+        from vaekit.errors import ConfigError
+
+        raise ConfigError(f"--epochs applies to train runs; {run} is a {info.kind} run")
+    if threads:  # a fixed count: the Trainer then leaves it alone (vaekit.cpu_load)
+        import os
+
+        from vaekit.train.threads import set_threads
+
+        os.environ["OMP_NUM_THREADS"] = str(threads)
+        set_threads(threads, console, warn=not quiet)
+    est_cls = _estimator_class(info.kind)
+    est_cls.resume(run, device=device, verbose=not quiet)
+    console.print(f"[green]resumed[/] {info.kind} fit: {run}", soft_wrap=True, highlight=False)
+    typer.echo(str(run))
+
+
+def _estimator_class(kind: str) -> Any:
+    import importlib
+
+    module, name = ESTIMATORS[kind]
+    return getattr(importlib.import_module(module), name)
+
+
+def _resume_train(
+    run: Path, epochs: int | None, device: str, threads: int | None, quiet: bool,
+    console: Console,
+) -> None:  # fmt: skip
+    from vaekit.cli.train import _held_out_loss
+    from vaekit.io.run_dir import read_run_config
+    from vaekit.train.api import resume
+    from vaekit.train.distributed import launch_rank
+
+    result = resume(run, epochs=epochs, device=None if device == "auto" else device,
+                    quiet=quiet, console=console, threads=threads)  # fmt: skip
+    if launch_rank() == 0:
+        held_out = _held_out_loss(run, read_run_config(run))
+        console.print(f"run {run}: {result.epochs} epochs done{held_out}", soft_wrap=True)
+        typer.echo(str(run))
+
+
+def thread_note(run: Any, threads: int | None) -> str | None:
+    """One line for a run whose thread count follows the machine's load: such a
+    continuation is not bit-identical to an uninterrupted fit when the load changed.
+    ``None`` when the count is fixed (``--threads``, ``train.threads``, ``OMP_NUM_THREADS``)
+    before and now, or when nothing was trained yet (the fit starts over)."""
+    import os
+
+    records = run.records()
+    if not records:
+        return None
+    fixed_env = bool(os.environ.get("OMP_NUM_THREADS", "").strip())
+    fixed_config = run.kind == "train" and bool(run.config().train.threads)
+    auto_before = any(r.get("threads_auto") for r in records)
+    auto_now = not (threads or fixed_env or fixed_config)
+    if not (auto_before or auto_now):
+        return None
+    counts = sorted({int(r["threads"]) for r in records if "threads" in r})
+    used = ", ".join(map(str, counts)) or "an automatic number of"
+    return (f"{run.path} trained with {used} thread(s) chosen by the machine's load; the "
+            "resumed fit is bit-identical to an uninterrupted one only with one fixed count "
+            "throughout (--threads N)")

@@ -1,0 +1,6 @@
+"""The one estimator base of vaekit's applications and their one fit path onto the Trainer."""
+
+from vaekit.estimators.base import VAEEstimator, fingerprint
+from vaekit.estimators.fitting import FitProgress, seeded, train_model
+
+__all__ = ["FitProgress", "VAEEstimator", "fingerprint", "seeded", "train_model"]

@@ -1,0 +1,115 @@
+"""``run.json`` and :class:`vaekit.Run`: writing, reading, kinds, formats, older runs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+
+from vaekit.errors import ConfigError
+from vaekit.io.run import RUN_FORMAT, RUN_JSON, Run, save_data_stats, write_run_json
+
+LEGACY_TRAIN_RUN = Path(__file__).parent / "fixtures" / "train_run_v0"
+
+
+def test_run_json_records_kind_format_version_time_and_command(tmp_path):
+    info = write_run_json(tmp_path, "detector", command=["vaekit", "anomaly", "fit", "x.csv"])
+    on_disk = json.loads((tmp_path / RUN_JSON).read_text())
+    assert on_disk == info
+    assert info["format"] == RUN_FORMAT and info["kind"] == "detector"
+    assert info["command"] == ["vaekit", "anomaly", "fit", "x.csv"]
+    assert info["created"].endswith("+00:00") and info["vaekit_version"]
+    run = Run.open(tmp_path)
+    assert run.kind == "detector" and run.command == info["command"]
+    assert run.format == RUN_FORMAT
+
+
+def test_rewriting_keeps_creation_time_and_command_and_merges_extras(tmp_path):
+    first = write_run_json(tmp_path, "train", command=["vaekit", "train"], data={"path": "a"})
+    again = write_run_json(tmp_path, "train", command=["other"], threads=2)
+    assert again["created"] == first["created"] and again["command"] == ["vaekit", "train"]
+    assert again["data"] == {"path": "a"} and again["threads"] == 2
+
+
+def test_unknown_kind_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="unknown run kind 'gan'"):
+        write_run_json(tmp_path, "gan")
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ("{not json", "is not valid JSON"),
+        ('{"kind": "train"}', "expected an object with 'format'"),
+        ('{"format": "other/1", "kind": "train"}', "unknown format 'other/1'"),
+        ('{"format": "vaekit-run/99", "kind": "train"}', "written by a newer vaekit"),
+        ('{"format": "vaekit-run/1", "kind": "gan"}', "unknown run kind 'gan'"),
+    ],
+)
+def test_a_bad_run_json_is_one_line_naming_the_file(tmp_path, content, words):
+    (tmp_path / RUN_JSON).write_text(content)
+    with pytest.raises(ConfigError, match=words) as info:
+        Run.open(tmp_path)
+    assert str(tmp_path / RUN_JSON) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_run_of_another_kind_is_refused_naming_both_kinds_and_what_to_use(tmp_path):
+    write_run_json(tmp_path, "synthesizer")
+    with pytest.raises(ConfigError) as info:
+        Run.open(tmp_path, "train")
+    message = str(info.value)
+    assert "is a synthesizer run" in message and "not a train run" in message
+    assert "vaekit synth sample" in message
+    assert Run.open(tmp_path, ("train", "synthesizer")).kind == "synthesizer"
+
+
+def test_no_run_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="is not a vaekit run directory"):
+        Run.open(tmp_path)
+    with pytest.raises(ConfigError, match="is not a vaekit run directory"):
+        Run.open(tmp_path / "missing")
+
+
+def test_data_stats_round_trip_exactly(tmp_path):
+    write_run_json(tmp_path, "train")
+    stats = {"mean": torch.randn(5, dtype=torch.float64), "std": torch.rand(5) + 0.5}
+    save_data_stats(tmp_path, stats)
+    back = Run.open(tmp_path).data_stats()
+    assert set(back) == {"mean", "std"}
+    assert all(torch.equal(back[k], stats[k]) for k in stats)
+
+
+@pytest.fixture
+def legacy_run(tmp_path) -> Path:
+    """A run written by vaekit 0.1.0 before run.json existed (a 784-16-2 MLP VAE)."""
+    path = tmp_path / "old-run"
+    shutil.copytree(LEGACY_TRAIN_RUN, path)
+    return path
+
+
+def test_a_run_from_before_run_json_still_opens(legacy_run):
+    run = Run.open(legacy_run, "train")
+    assert run.kind == "train" and run.format == "vaekit-run/0"
+    cfg = run.config()
+    assert cfg.model.name == "vae" and cfg.model.latent_dim == 2
+    model = run.model()
+    assert sum(p.numel() for p in model.parameters()) > 0
+    assert [r["epoch"] for r in run.records()] == [1, 2]
+    assert run.evaluation()["test"]["loss"] > 0
+    assert run.fitted and run.data_stats() == {}
+
+
+def test_the_commands_work_on_a_run_from_before_run_json(legacy_run, tmp_path, capsys):
+    from vaekit.cli.app import main
+
+    for args in (["sample", str(legacy_run), "-n", "4", "-o", str(tmp_path / "s.npy")],
+                 ["evaluate", str(legacy_run), "--device", "cpu"]):  # fmt: skip
+        with pytest.raises(SystemExit) as done:
+            main(args)
+        assert done.value.code == 0, capsys.readouterr().err
+    assert (tmp_path / "s.npy").is_file()
+    evaluation = json.loads((legacy_run / "evaluation.json").read_text())
+    assert evaluation["test"]["loss"] > 0 and evaluation["test"]["n"] == 10000

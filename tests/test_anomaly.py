@@ -202,12 +202,18 @@ def test_cli_fit_and_score(tmp_path: Path, capsys: pytest.CaptureFixture) -> Non
     assert "training ROC-AUC" in err
     savemat(tmp_path / "test.mat", {"X": x, "y": y.reshape(-1, 1).astype(float)})
     with pytest.raises(SystemExit) as e:
-        main(["anomaly", "score", str(out), str(tmp_path / "test.mat"), "--out",
+        main(["anomaly", "score", str(out), str(tmp_path / "test.mat"), "-o",
               str(tmp_path / "scores.csv")])  # fmt: skip
     assert e.value.code == 0
-    err = capsys.readouterr().err
+    out_text, err = capsys.readouterr()
+    assert out_text.strip() == str(tmp_path / "scores.csv")  # stdout: the file written
     auc = float(err.split("ROC-AUC ")[1].split(",")[0])
     assert auc > 0.95
+    with pytest.raises(SystemExit) as e:  # the old spelling still works, with a note
+        main(["anomaly", "score", str(out), str(tmp_path / "test.mat"), "--out",
+              str(tmp_path / "old.csv")])  # fmt: skip
+    assert e.value.code == 0 and "--out is deprecated" in capsys.readouterr().err
+    assert len((tmp_path / "old.csv").read_text().splitlines()) == len(x) + 1
     rows = list(csv.reader((tmp_path / "scores.csv").open()))
     assert rows[0] == ["score", "outlier", "label"] and len(rows) == len(x) + 1
     scores = np.array([float(r[0]) for r in rows[1:]])

@@ -228,3 +228,32 @@ def test_hvae_without_warmup_gets_advice(mnist_subset, tmp_path, capsys):
     code, _, err = run_cli([*args[:2], "vae", *args[3:], "--out", tmp_path / "vae"], capsys)
     assert code == 0, err
     assert "note:" not in err
+
+
+def test_train_reads_and_prepares_its_data_once(mnist_subset, tmp_path, capsys, monkeypatch):
+    """Training and the held-out loss at the end share one read of the data (so does a
+    resume)."""
+    import vaekit.data
+
+    real, calls = vaekit.data.build_data, []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    for module in list(sys.modules.values()):  # every module that bound the name
+        if getattr(module, "__name__", "").startswith("vaekit") and (
+            getattr(module, "build_data", None) is real
+        ):
+            monkeypatch.setattr(module, "build_data", counted)
+    for name in ("vaekit.train.api", "vaekit.eval.evaluate"):  # bound on import, if not yet
+        monkeypatch.setattr(f"{name}.build_data", counted)
+    run = tmp_path / "once"
+    args = ["train", "--data-dir", mnist_subset, "--epochs", "1", "--out", run, *TRAIN]
+    code, _, err = run_cli(args, capsys)
+    assert code == 0, err
+    assert len(calls) == 1
+    assert "test loss" in err and "test" in json.loads((run / "evaluation.json").read_text())
+    code, _, err = run_cli(["train", "--resume", run, "--epochs", "2", "-q"], capsys)
+    assert code == 0, err
+    assert len(calls) == 2 and "test loss" in err

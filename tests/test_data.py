@@ -228,3 +228,14 @@ def test_memory_mapped_data_goes_through_a_dataloader(tmp_path, monkeypatch):
     )
     ref = (torch.from_numpy(x[b.train.indices]) - b.mean) / b.std
     assert torch.allclose(seen[seen[:, 0].argsort()], ref[ref[:, 0].argsort()], atol=1e-5)
+
+
+def test_shard_arithmetic_sits_at_the_bottom_and_keeps_its_names():
+    import vaekit.data.batching as batching
+    import vaekit.data.sharding as sharding
+    from vaekit.data import global_batches, shard_bounds
+
+    assert batching.shard_bounds is sharding.shard_bounds is shard_bounds
+    assert batching.global_batches is sharding.global_batches is global_batches
+    assert [shard_bounds(10, r, 3) for r in range(3)] == [(0, 4), (4, 7), (7, 10)]
+    assert global_batches(10, 4) == [4, 4, 2] and global_batches(9, 4, world=2) == [4, 4]

@@ -144,14 +144,14 @@ def test_interrupt_saves_and_says_how_to_continue(table, tmp_path, sig):
     assert proc.returncode == 130
     lines = [ln for ln in err.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("vaekit: error: interrupted in epoch"), err
-    assert f"continue with: vaekit train --resume {run}" in lines[0]
+    assert lines[0].endswith(f"; continue with: vaekit resume {run}")
     state, _ = load_tensors(run / "checkpoint" / "state.safetensors")
     epochs_done = json.loads(
         load_tensors(run / "checkpoint" / "state.safetensors")[1]["train_state"]
     )["epoch"]
     assert epochs_done >= 1 and f"after epoch {epochs_done} of 50" in lines[0]
     assert len(state) > 0
-    more = ["train", "--resume", str(run), "--epochs", str(epochs_done + 1), "-q"]
+    more = ["resume", str(run), "--epochs", str(epochs_done + 1), "-q"]  # as the hint says
     res = subprocess.run([sys.executable, "-m", "vaekit", *more], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     lines = (run / "metrics.jsonl").read_text().splitlines()

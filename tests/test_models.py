@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import inspect
+import json
+
 import pytest
 import torch
 
+import vaekit.models
 from conftest import stripes
 from vaekit.errors import ConfigError, DataError
 from vaekit.io import load, save_model
-from vaekit.models import create_model, get_model_class, list_models
+from vaekit.models import VAE, BaseModel, create_model, get_model_class, list_models
+from vaekit.text import Tokenizer
 
 #: the array models (sequence models get the same checks in test_sequence_models.py)
 MODELS = [e.name for e in list_models() if e.cls.modality == "array"]
@@ -153,3 +158,111 @@ def test_unknown_model_lists_choices():
     names = [e.name for e in list_models()]
     with pytest.raises(ConfigError, match="choose one of " + ", ".join(names)):
         create_model("vqvae-x")
+
+
+# ----------------------------------------------------------------- the model base
+ALL_MODELS = [e.name for e in list_models()]
+_TOKENIZER = Tokenizer.fit(["the cat sat .", "a dog ran ."], "word").to_dict()
+#: small constructor arguments of the models that do not take (1, 8, 8) images
+SMALL = {
+    "tvae": dict(spans=[["tanh", 1], ["softmax", 3]], latent_dim=3, hidden=(8,), beta=2.0),
+    "miwae": dict(
+        input_shape=(6,),
+        latent_dim=3,
+        hidden=(8,),
+        likelihood="student-t",
+        categorical_blocks=[(0, 2)],
+        k=3,
+    ),
+    "mult-vae": dict(n_items=12, latent_dim=3, hidden=(8,), prior="mog"),
+    "mult-dae": dict(n_items=12, latent_dim=3, hidden=(8,)),
+    "seq-vae": dict(
+        tokenizer=_TOKENIZER, latent_dim=3, embed_dim=8, rnn_hidden=8, decoder_hidden=8
+    ),
+    "rnnlm": dict(tokenizer=_TOKENIZER, embed_dim=8, decoder_hidden=8),
+}
+
+
+def make_small(name: str) -> torch.nn.Module:
+    if name in SMALL:
+        return create_model(name, **SMALL[name])
+    return make(name, "conv" if name == "vqvae" else "mlp")
+
+
+def test_every_model_is_covered_here():
+    assert set(SMALL) | set(MODELS) == set(ALL_MODELS)
+
+
+@pytest.mark.parametrize("name", ALL_MODELS)
+def test_every_model_is_a_base_model_built_through_its_constructor(name):
+    cls = get_model_class(name)
+    assert issubclass(cls, BaseModel)
+    model = make_small(name)
+    assert model.constructed  # set by BaseModel.__init__: no constructor skipped it
+
+
+@pytest.mark.parametrize("name", ALL_MODELS)
+def test_config_round_trips(name):
+    model = make_small(name)
+    config = model.config
+    assert json.loads(json.dumps(config)) == config  # JSON as it is, tuples as lists
+    rebuilt = create_model(name, **config)
+    assert rebuilt.config == config
+    shapes = {k: v.shape for k, v in model.state_dict().items()}
+    assert {k: v.shape for k, v in rebuilt.state_dict().items()} == shapes
+    config["latent_dim"] = -1  # a copy: the model's own record is untouched
+    assert model.config == rebuilt.config
+
+
+def test_no_model_keeps_a_config_by_hand_or_skips_the_base_constructor():
+    classes = {e.cls for e in list_models()}
+    for module in vars(vaekit.models).values():
+        if inspect.ismodule(module) and module.__name__.startswith("vaekit.models."):
+            classes |= {c for c in vars(module).values() if inspect.isclass(c)}
+    for cls in classes:
+        if not (issubclass(cls, torch.nn.Module) and cls.__module__.startswith("vaekit.models")):
+            continue
+        assert "_config" not in vars(cls), cls
+        if "__init__" in vars(cls):
+            assert "Module.__init__" not in inspect.getsource(cls.__init__), cls
+
+
+def test_config_records_the_outermost_call_with_defaults():
+    model = make("beta-vae", hidden=(32, 16))
+    assert model.config["beta"] == 4.0  # the subclass's default, not the parent's
+    assert model.config["hidden"] == [32, 16]  # tuples as lists
+    assert model.config["activation"] == "relu"  # the parent's default, filled in
+    assert "args" not in model.config and "kwargs" not in model.config
+    # arguments a class fixes for its parent stay out; those it names itself stay in
+    tvae = create_model("tvae", **SMALL["tvae"])
+    assert {"input_shape", "arch", "likelihood"}.isdisjoint(tvae.config)
+    assert tvae.config["sigma"] == 0.1 and tvae.config["beta"] == 2.0
+    # an integer given for a float parameter is recorded as a float (as JSON writes it)
+    assert json.dumps(make("vae", sigma=1).config["sigma"]) == "1.0"
+
+
+def test_a_new_variant_records_its_arguments_without_a_config_dict():
+    class Scaled(VAE):
+        def __init__(self, *args, scale: float = 2.0, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.scale = scale
+
+    model = Scaled((1, 8, 8), 3, scale=0.5)
+    assert model.config["input_shape"] == [1, 8, 8] and model.config["latent_dim"] == 3
+    assert model.config["scale"] == 0.5
+    assert Scaled(**model.config).config == model.config
+
+
+def test_the_base_is_abstract():
+    with pytest.raises(TypeError, match="abstract"):
+        BaseModel()
+
+    class NoLoss(BaseModel):
+        def encode(self, x, y=None):
+            return x
+
+        def decode(self, z, y=None):
+            return z
+
+    with pytest.raises(TypeError, match="loss"):
+        NoLoss()

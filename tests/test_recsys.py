@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 from scipy import sparse
+from sklearn.exceptions import NotFittedError
 
 from vaekit.cli.app import main
 from vaekit.config import TrainConfig
@@ -331,10 +332,10 @@ def planted(tmp_path_factory) -> Path:
 
 def test_recommender_learns_the_planted_blocks_and_round_trips(planted, tmp_path):
     rec = Recommender("mult-vae", epochs=30, batch_size=30, total_anneal_steps=100,
-                      heldout_users=30, device="cpu", seed=1)  # fmt: skip
-    rec.fit(planted, run_dir=tmp_path / "run")
+                      heldout_users=30, device="cpu", random_state=1)  # fmt: skip
+    rec.fit(planted, out=tmp_path / "run")
     result = rec.evaluate()
-    pop = Recommender("popularity", heldout_users=30, seed=1).fit(planted).evaluate()
+    pop = Recommender("popularity", heldout_users=30, random_state=1).fit(planted).evaluate()
     assert result["users"] == 30
     assert result["ndcg@100"] > 0.6 and result["ndcg@100"] > pop["ndcg@100"] + 0.2
     top = rec.recommend(["item41", "item42", "item43", "item44", "item45"], k=5)
@@ -356,10 +357,10 @@ def test_recommender_errors(planted):
         rec.recommend(["item1", "no-such-item"])
     with pytest.raises(DataError, match="no items"):
         rec.recommend([])
-    with pytest.raises(ConfigError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         Recommender().recommend("user1")
     with pytest.raises(ConfigError, match="unknown recommender model"):
-        Recommender("svd")
+        Recommender("svd").fit(planted)
 
 
 @needs_ml100k

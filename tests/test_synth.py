@@ -42,7 +42,7 @@ def small_table(n: int = 400, seed: int = 0) -> Table:
 @pytest.fixture(scope="module")
 def fitted() -> tuple[Synthesizer, Table]:
     t = small_table()
-    return Synthesizer(epochs=100, batch_size=50, seed=0, device="cpu").fit(t), t
+    return Synthesizer(epochs=100, batch_size=50, random_state=0, device="cpu").fit(t), t
 
 
 # ---------------------------------------------------------------- metrics, known answers
@@ -182,7 +182,7 @@ def test_bad_tables_get_clear_messages(fitted):
     many = from_cells({"id": [f"u{i}" for i in rng.integers(0, 10_000, 3000)],
                        "v": [f"{v:.3f}" for v in rng.normal(size=3000)]})  # fmt: skip
     s = Synthesizer(epochs=1, max_categories=50, device="cpu").fit(many)
-    assert s.transformer.spans[-1].size <= 50 + 2  # grouped into an "other" slot
+    assert s.transformer_.spans[-1].size <= 50 + 2  # grouped into an "other" slot
     drawn = set(s.sample_table(500).columns["id"])
     assert drawn <= set(many.columns["id"])  # the grouped levels are drawn back by frequency
 
@@ -218,7 +218,8 @@ def test_synth_fit_sample_report(tmp_path, capsys):
     assert 0 < report["quality"]["score"] <= 1 and report["rows"]["holdout"] == 30
     assert "ml_efficacy" in report and "dcr_holdout_median" in report["privacy"]
     page = (run / "report" / "report.html").read_text()
-    assert page.count("data:image/png;base64") == 2 and "quality score" in out
+    assert page.count("data:image/png;base64") == 2 and "quality score" in err
+    assert out.strip() == str(run / "report" / "report.html")  # stdout: the file written
     write_csv(t.select(np.arange(100)), tmp_path / "short.csv")
     code, _, err = run_cli(["synth", "report", run, "--real", tmp_path / "short.csv"], capsys)
     assert code == 2 and "100 rows" in err

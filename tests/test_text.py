@@ -79,3 +79,20 @@ def test_every_test_sentence_round_trips_up_to_unknown_words():
     assert 0 < n_unk < 0.1 * sum(len(tok.split(s)) for s in test)  # the cap bites, a little
     char = Tokenizer.fit(train, "char")
     assert all(char.decode(char.encode(s)) == s for s in test if set(s) <= set(char.stoi))
+
+
+def test_encode_lines_lives_in_text_and_data_sequences_re_exports_it():
+    import vaekit.data.sequences as data_sequences
+    from vaekit.text.encoding import TokenSequences, encode_lines
+
+    assert data_sequences.encode_lines is encode_lines
+    assert data_sequences.TokenSequences is TokenSequences
+    tok = Tokenizer.fit(["a b c"], "word")
+    seqs = encode_lines(["a b", "c"], tok)
+    assert isinstance(seqs, TokenSequences) and seqs.lengths.tolist() == [3, 2]
+    assert seqs.batch(seqs.offsets.new_tensor([1, 0])).tolist() == [
+        [tok.encode("c")[0], EOS_ID, 0], [*tok.encode("a b"), EOS_ID]]  # fmt: skip
+    with pytest.raises(DataError, match=r"input, line 2: empty sequence"):
+        encode_lines(["a", " "], tok, source="input")
+    with pytest.raises(DataError, match=r"f.txt, line 9: 3 tokens, more than data.max_length=2"):
+        encode_lines(["a b c"], tok, 2, "f.txt", [9])

@@ -158,7 +158,7 @@ def test_training_follows_the_load(stripes_file, tmp_path, monkeypatch, restore_
         cfg.train.device = "cpu"
         cfg.out = str(tmp_path / name)
         torch.set_num_threads(2)
-        out = vaekit.train(cfg, quiet=True)
+        out = vaekit.fit(cfg, quiet=True)
         return [json.loads(ln) for ln in (out / "metrics.jsonl").read_text().splitlines()]
 
     assert [r["threads"] for r in run("auto", 0)] == [1, 1]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import types
 
 import pytest
 import torch
@@ -10,6 +11,7 @@ from conftest import stripes
 from vaekit.errors import ConfigError, TrainingError
 from vaekit.io.safe import load_tensors
 from vaekit.train import Trainer, resume, train
+from vaekit.train import checkpoint as checkpoint_mod
 from vaekit.train import trainer as trainer_mod
 
 
@@ -117,6 +119,7 @@ def test_nan_loss_stops_with_epoch_step_and_checkpoint(stripes_file, tmp_path, m
     msg = str(e.value)
     assert "loss became NaN at epoch 2, step 7" in msg
     assert "checkpoint" in msg and "(epoch 1)" in msg
+    assert e.value.hint_option == "train.grad_clip" and "--" not in msg  # the CLI words hints
     assert len(metrics(tmp_path / "nan")) == 1
 
 
@@ -131,7 +134,7 @@ def test_early_stopping_restores_best_weights(stripes_file, tmp_path, monkeypatc
         return r
 
     best = {}
-    real_snapshot = trainer_mod.checkpoint_tensors
+    real_snapshot = checkpoint_mod.checkpoint_tensors
 
     def spy(model, optimizer, state, best_weights=None, aux=None):
         if state.epoch == 2:
@@ -139,7 +142,7 @@ def test_early_stopping_restores_best_weights(stripes_file, tmp_path, monkeypatc
         return real_snapshot(model, optimizer, state, best_weights, aux)
 
     monkeypatch.setattr(trainer_mod, "elbo_terms", scripted)
-    monkeypatch.setattr(trainer_mod, "checkpoint_tensors", spy)
+    monkeypatch.setattr(checkpoint_mod, "checkpoint_tensors", spy)
     run = train(cfg, quiet=True)
     assert len(metrics(run)) == 4  # epochs 3 and 4 did not improve on epoch 2
     w = weights(run)
@@ -183,3 +186,16 @@ def test_trainer_works_without_a_run_directory():
         model, data, vaekit.TrainConfig(epochs=2, batch_size=16, device="cpu"), quiet=True
     ).fit()
     assert result.epochs == 2 and result.steps == 8
+
+
+def test_fit_is_the_function_and_the_package_call_is_deprecated(stripes_file, tmp_path):
+    import vaekit.train as train_package
+
+    assert vaekit.fit is train_package.fit and train is train_package.fit
+    assert isinstance(vaekit.train, types.ModuleType) and vaekit.train is train_package
+    run = vaekit.fit(small_config(stripes_file, tmp_path / "fit", epochs=1), quiet=True)
+    with pytest.warns(DeprecationWarning, match=r"vaekit.train\(...\) is now vaekit.fit"):
+        old = vaekit.train(small_config(stripes_file, tmp_path / "old", epochs=1), quiet=True)
+    assert old == tmp_path / "old" and weights(old).keys() == weights(run).keys()
+    a, b = weights(run), weights(old)
+    assert all(torch.equal(a[k], b[k]) for k in a)  # same seed, same run

@@ -1,7 +1,7 @@
 """vaekit: variational autoencoders on PyTorch.
 
 >>> import vaekit
->>> run = vaekit.train(vaekit.Config())        # doctest: +SKIP
+>>> run = vaekit.fit(vaekit.Config())          # doctest: +SKIP
 >>> model = vaekit.load(run)                   # doctest: +SKIP
 >>> images = model.sample(64)                  # doctest: +SKIP
 
@@ -34,10 +34,13 @@ _EXPORTS = {
         "vaekit.models",
     ),
     **dict.fromkeys(("make_plot", "make_report"), "vaekit.plots"),
-    **dict.fromkeys(("Trainer", "resume", "sweep", "train"), "vaekit.train"),
+    **dict.fromkeys(("Trainer", "fit", "resume", "sweep"), "vaekit.train"),
 }
+#: subpackages that are also public names: ``vaekit.train`` stays callable for one release
+#: (``vaekit.train(cfg)`` warns and forwards to :func:`vaekit.fit`)
+_PUBLIC_PACKAGES = ("train",)
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = sorted([*_EXPORTS, *_PUBLIC_PACKAGES, "__version__"])
 
 
 def _export(name: str) -> Any:
@@ -62,14 +65,13 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
 
 
-# ``vaekit.train`` and ``vaekit.explore`` are functions named like their subpackages. Python
-# binds a subpackage to its parent's attribute when it is first imported, which would hide
-# the function; these properties keep the function, and ignore that binding.
-_SHADOWED = ("train", "explore")
+# ``vaekit.explore`` is a function named like its subpackage. Python binds a subpackage to
+# its parent's attribute when it is first imported, which would hide the function; this
+# property keeps the function, and ignores that binding.
+_SHADOWED = ("explore",)
 
 
 class _Module(types.ModuleType):
-    train = property(lambda self: _export("train"), lambda self, value: None)
     explore = property(lambda self: _export("explore"), lambda self, value: None)
 
 

@@ -1,7 +1,8 @@
 """The run configuration: three sections (model, data, train), YAML in and out.
 
-Every value can be set from a YAML file (``--config``), a CLI flag, or ``--set key=value``
-where ``key`` is ``section.name`` or just ``name`` when that is unambiguous.
+Every value can be set from a YAML file (``--config``), a named preset (``--preset``), a CLI
+flag, or ``--set key=value`` where ``key`` is ``section.name`` or just ``name`` when that is
+unambiguous; :func:`layered_config` puts the layers together for every command.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import dataclasses
 import difflib
 import types
 import typing
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,6 +142,47 @@ def apply_preset(cfg: Config, name: str) -> None:
     for section, values in PRESETS[name].items():
         for key, value in values.items():
             cfg.set(f"{section}.{key}", value)
+
+
+def layered_config(
+    config_file: str | Path | None = None,
+    preset: str | None = None,
+    values: Mapping[str, Any] | None = None,
+    sets: Iterable[str] = (),
+) -> Config:
+    """The configuration of a command, layer over layer.
+
+    1. the defaults;
+    2. the preset ``preset`` (see :data:`PRESETS`);
+    3. the YAML file ``config_file``: the values it sets away from the defaults win over
+       the preset's;
+    4. ``values``: explicit flags as ``{"section.name": value}`` (or ``"out"``); ``None``
+       means the flag was not given;
+    5. ``sets``: ``key=value`` strings (``--set``), last.
+
+    Raises
+    ------
+    ConfigError
+        One line naming the bad file, preset, key or value.
+    """
+    cfg = Config.from_yaml(config_file) if config_file else Config()
+    if preset:  # the file's own values win over the preset's
+        loaded, defaults = cfg.to_dict(), Config().to_dict()
+        apply_preset(cfg, preset)
+        for section in Config.SECTIONS:
+            for key, value in loaded[section].items():
+                if value != defaults[section][key]:
+                    cfg.set(f"{section}.{key}", value)
+    for key, value in (values or {}).items():
+        if value is None:
+            continue
+        if key == "out":
+            cfg.out = str(value)
+        else:
+            cfg.set(key, value)
+    for assignment in sets:
+        cfg.set_from_string(assignment)
+    return cfg
 
 
 @dataclass

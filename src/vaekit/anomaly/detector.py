@@ -2,47 +2,41 @@
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Callable
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from rich.console import Console
-from sklearn.base import BaseEstimator
-from sklearn.exceptions import NotFittedError
 
 from vaekit.anomaly.inputs import as_features, check_width
 from vaekit.anomaly.scores import SCORES, anomaly_scores
 from vaekit.config import TrainConfig
-from vaekit.data.base import DataBundle, Split
-from vaekit.errors import ConfigError, DataError, ModelFileError
-from vaekit.io.model_io import load, save_model
-from vaekit.io.safe import atomic_write_text, load_tensors, save_tensors
+from vaekit.errors import ConfigError, DataError
+from vaekit.estimators import FitProgress, VAEEstimator, draw_seed, fingerprint, seeded, train_model
+from vaekit.io.model_io import load as load_model
 from vaekit.models import create_model
 from vaekit.train.device import resolve_device
 from vaekit.train.progress import epoch_bar
-from vaekit.train.trainer import Trainer
 
 DATA_KINDS = ("auto", "tabular", "image")
 PROBA_METHODS = ("linear", "unify")
-DETECTOR_JSON, DETECTOR_TENSORS = "detector.json", "detector.safetensors"
 #: optimisation steps the automatic epoch count aims for
 TARGET_STEPS = 3000
 #: the posterior-collapse hint, in the options of ``vaekit anomaly fit`` and the estimator
 COLLAPSE_ADVICE = "Try a smaller --beta (VAEDetector(beta=...)) or --latent-dim"
 
 
-class VAEDetector(BaseEstimator):
+class VAEDetector(VAEEstimator):
     """Outlier detection by how unlikely a row is under a VAE fitted to the data.
 
     Follows scikit-learn and PyOD: ``fit(X)``, ``decision_function(X)`` (higher = more
     anomalous), ``predict(X)`` in {0, 1}, ``predict_proba(X)``, and after fitting
     ``decision_scores_`` (training scores), ``threshold_`` (their ``1 - contamination``
-    quantile) and ``labels_``. Works with ``sklearn.base.clone``, ``get_params`` and
-    ``set_params``.
+    quantile) and ``labels_``. Works with ``sklearn.base.clone``, ``get_params``,
+    ``set_params`` and scikit-learn's estimator checks; ``save``/``load`` write and read a
+    run directory (:class:`~vaekit.estimators.VAEEstimator`).
 
     Tabular data ``(N, D)`` is standardized with the training mean and standard deviation
     and modelled with a Gaussian likelihood whose per-feature variance is learned; image
@@ -53,10 +47,12 @@ class VAEDetector(BaseEstimator):
     contamination
         Expected fraction of outliers in the training data, in (0, 0.5]; sets
         ``threshold_``.
-    score
+    scoring
         ``"elbo"`` (minus the ELBO, averaged over ``n_samples`` draws), ``"iwae"`` (minus the
         importance-weighted bound with ``n_samples`` samples; the tightest estimate of
-        ``-log p(x)``) or ``"recon"`` (reconstruction from the posterior mean).
+        ``-log p(x)``), ``"recon"`` (reconstruction from the posterior mean) or
+        ``"elbo-complexity"`` (the elbo score minus the input's compressed length). Before
+        this name it was ``score``, still accepted (with a ``FutureWarning``).
     latent_dim, hidden
         Sizes of the VAE; ``None`` picks them from the data (tabular: ``latent_dim =
         clip(D // 2, 2, 16)``, two hidden layers of ``clip(2 D, 32, 256)``; images: 16 and
@@ -68,26 +64,29 @@ class VAEDetector(BaseEstimator):
         Adam learning rate and the KL weight.
     n_samples
         Posterior samples per row for the ``elbo`` and ``iwae`` scores.
-    data_kind
-        ``"auto"`` (arrays with more than 2 dimensions are images), ``"tabular"`` or
-        ``"image"``.
     n_models
         VAEs in the ensemble, each trained like a single detector with its own seed
         (``random_state + i``); the score is the mean of their scores. Fitting and
         scoring cost ``n_models`` times one model.
+    data_kind
+        ``"auto"`` (arrays with more than 2 dimensions are images), ``"tabular"`` or
+        ``"image"``.
     random_state
-        Seeds the initialisation, the training batches and the scoring draws: the same
-        input always gets the same scores.
+        Seeds the initialisation, the training batches and the scoring draws. A row's draws
+        depend on the seed and the row only: the same row always gets the same score,
+        whatever other rows it is scored with.
     device
         ``"auto"``, ``"cpu"``, ``"cuda"``.
     verbose
         Show the training progress bar.
     """
 
+    run_kind = "detector"
+
     def __init__(
         self,
         contamination: float = 0.1,
-        score: str = "elbo",
+        scoring: str = "elbo",
         latent_dim: int | None = None,
         hidden: list[int] | None = None,
         epochs: int | None = None,
@@ -97,12 +96,13 @@ class VAEDetector(BaseEstimator):
         n_samples: int = 16,
         n_models: int = 1,
         data_kind: str = "auto",
-        random_state: int = 0,
+        random_state: int | None = 0,
         device: str = "auto",
         verbose: bool = False,
+        **score: Any,  # ``score=``: the old name of ``scoring`` (deprecated)
     ) -> None:
         self.contamination = contamination
-        self.score = score
+        self.scoring = _renamed_score(score, scoring)
         self.latent_dim = latent_dim
         self.hidden = hidden
         self.epochs = epochs
@@ -116,98 +116,98 @@ class VAEDetector(BaseEstimator):
         self.device = device
         self.verbose = verbose
 
+    def set_params(self, **params: Any) -> VAEDetector:
+        """scikit-learn's ``set_params``; ``score=`` still sets ``scoring`` (deprecated)."""
+        if "score" in params:
+            params["scoring"] = _renamed_score({"score": params.pop("score")}, None)
+        return super().set_params(**params)
+
     # ------------------------------------------------------------------ fitting
-    def fit(self, X: Any, y: Any = None) -> VAEDetector:
-        """Fit the VAE to ``X`` (``y`` is ignored: the detector is unsupervised)."""
+    def fit(self, X: Any, y: Any = None, out: str | Path | None = None,
+            resume: bool = False) -> VAEDetector:  # fmt: skip
+        """Fit the VAE(s) to ``X`` (``y`` is ignored: the detector is unsupervised).
+
+        With ``out``, the fit keeps its checkpoints in that run directory (ensemble member
+        ``i > 0`` in ``out/member-i``) and saves the fitted detector there at the end;
+        ``resume=True`` continues such a fit (see :meth:`resume`), keeping finished members.
+        """
         self._check_params()
         arr = as_features(X)
         kind = self.data_kind
         if kind == "auto":
             kind = "image" if arr.ndim > 2 else "tabular"
         if kind == "image" and (arr.min() < 0 or arr.max() > 1):
-            raise DataError(
-                "X: image data must lie in [0, 1] (divide 8-bit images by 255), or pass "
-                "data_kind='tabular'"
-            )
+            raise DataError("X: image data must lie in [0, 1] (divide 8-bit images by 255), or "
+                            "pass data_kind='tabular'")  # fmt: skip
         if kind == "tabular" and arr.ndim != 2:
             raise DataError(f"X: tabular data must be (samples, features), got {arr.shape}")
         n = arr.shape[0]
         if n < 2:
-            raise DataError("X: need at least 2 rows to fit a detector")
-        self.data_kind_ = kind
-        self.n_features_in_ = int(np.prod(arr.shape[1:]))
+            raise DataError(f"X: {n} sample; need at least 2 rows to fit a detector")
+        run = self._begin_run(out, fingerprint(arr), resume)
+        self._check_features(X, arr, reset=True)
+        self.data_kind_, self.seed_ = kind, draw_seed(self.random_state)
         self.input_shape_ = tuple(int(s) for s in arr.shape[1:])
+        self.mean_ = self.scale_ = None
         if kind == "tabular":
-            self.mean_ = arr.mean(0)
             scale = arr.std(0)
-            self.scale_ = np.where(scale > 1e-12, scale, 1.0)
-        else:
-            self.mean_ = self.scale_ = None
+            self.mean_, self.scale_ = arr.mean(0), np.where(scale > 1e-12, scale, 1.0)
         x = self._prepare(arr)
-        d = self.n_features_in_
-        latent = self.latent_dim or (16 if kind == "image" else int(np.clip(d // 2, 2, 16)))
-        width = int(np.clip(2 * d, 32, 256))
-        hidden = list(self.hidden) if self.hidden else ([512, 256] if kind == "image" else
-                                                        [width, width])  # fmt: skip
-        batch = self.batch_size or int(np.clip(n // 20, 32, 256))
-        batch = min(batch, n)
-        epochs = self.epochs or int(
-            np.clip(math.ceil(TARGET_STEPS / math.ceil(n / batch)), 10, 500)
-        )
+        batch = min(self.batch_size or int(np.clip(n // 20, 32, 256)), n)
+        epochs = self.epochs or int(np.clip(math.ceil(TARGET_STEPS / math.ceil(n / batch)),
+                                            10, 500))  # fmt: skip
         device = resolve_device(self.device)
+        cfg = TrainConfig(epochs=epochs, batch_size=batch, lr=self.lr, device=str(device))
         label = "fitting the detector's VAE" + ("s" if self.n_models > 1 else "")
         with epoch_bar(label, epochs * self.n_models, self.verbose) as (console, advance):
-            models = [
-                self._fit_one(x, kind, latent, hidden, epochs, batch, device,
-                              self.random_state + i, console, advance)  # fmt: skip
-                for i in range(self.n_models)
-            ]
-        self.models_ = models
-        self.model_ = models[0]
+            progress = FitProgress(console, advance)
+            self.models_ = [self._fit_member(i, x, cfg, device, progress, run, resume)
+                            for i in range(self.n_models)]  # fmt: skip
+        self.model_ = self.models_[0]
         self.epochs_, self.batch_size_ = epochs, batch
         self.decision_scores_ = self._score(x)
         self.threshold_ = float(np.quantile(self.decision_scores_, 1.0 - self.contamination))
         self.labels_ = (self.decision_scores_ > self.threshold_).astype(int)
+        self._end_run(run)
         return self
 
-    def _fit_one(
-        self,
-        x: torch.Tensor,
-        kind: str,
-        latent: int,
-        hidden: list[int],
-        epochs: int,
-        batch: int,
-        device: torch.device,
-        seed: int,
-        console: Console,
-        on_epoch: Callable[[dict[str, Any]], None] | None = None,
-    ) -> Any:
-        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-            torch.manual_seed(seed)
+    def _fit_member(self, i: int, x: torch.Tensor, cfg: TrainConfig, device: torch.device,
+                    progress: FitProgress, run: Path | None, resume: bool) -> Any:  # fmt: skip
+        """Train ensemble member ``i`` (seed ``random_state + i``), or, resuming, load it
+        when its training had finished."""
+        where = None if run is None else (run if i == 0 else run / f"member-{i}")
+        if resume and where is not None and (where / "model.safetensors").is_file():
+            return load_model(where, device=device).eval()
+        with seeded(self.seed_ + i, device):
             model = create_model(
-                "vae",
-                input_shape=self.input_shape_,
-                latent_dim=latent,
-                hidden=hidden,
-                activation="relu",
-                likelihood="bernoulli" if kind == "image" else "gaussian-learned-dim",
-                beta=self.beta,
-            )
-            if kind == "image":
+                "vae", input_shape=self.input_shape_, latent_dim=self._latent_dim(),
+                hidden=self._hidden(), activation="relu", beta=self.beta,
+                likelihood="bernoulli" if self.data_kind_ == "image" else "gaussian-learned-dim",
+            )  # fmt: skip
+            if self.data_kind_ == "image":
                 model.init_output_bias(x.mean(0))
-            bundle = DataBundle("anomaly", Split(x), None, None, self.input_shape_)
-            cfg = TrainConfig(epochs=epochs, batch_size=batch, lr=self.lr, device=str(device),
-                              seed=seed)  # fmt: skip
-            Trainer(model, bundle, cfg, None, quiet=True, console=console, on_epoch=on_epoch,
-                    collapse_advice=COLLAPSE_ADVICE).fit()  # fmt: skip
-        return model.eval()
+            train_model(model, x, cfg, progress, collapse_advice=COLLAPSE_ADVICE,
+                        run_dir=where, resume=resume, name="anomaly")  # fmt: skip
+        return model
+
+    def _latent_dim(self) -> int:
+        if self.latent_dim:
+            return int(self.latent_dim)
+        d = int(np.prod(self.input_shape_))
+        return 16 if self.data_kind_ == "image" else int(np.clip(d // 2, 2, 16))
+
+    def _hidden(self) -> list[int]:
+        if self.hidden:
+            return [int(h) for h in self.hidden]
+        width = int(np.clip(2 * int(np.prod(self.input_shape_)), 32, 256))
+        return [512, 256] if self.data_kind_ == "image" else [width, width]
 
     def _check_params(self) -> None:
         if not 0 < self.contamination <= 0.5:
             raise ConfigError(f"contamination must be in (0, 0.5], got {self.contamination}")
-        if self.score not in SCORES:
-            raise ConfigError(f"unknown score {self.score!r}; choose one of {', '.join(SCORES)}")
+        if self.scoring not in SCORES:
+            raise ConfigError(f"unknown score {self.scoring!r}; choose one of "
+                              f"{', '.join(SCORES)}")  # fmt: skip
         if self.data_kind not in DATA_KINDS:
             raise ConfigError(
                 f"unknown data_kind {self.data_kind!r}; choose one of {', '.join(DATA_KINDS)}"
@@ -230,20 +230,18 @@ class VAEDetector(BaseEstimator):
         return torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32))
 
     def _score(self, x: torch.Tensor) -> np.ndarray:
-        scores = [
-            anomaly_scores(m, x, self.score, self.n_samples, self.random_state + i)
-            for i, m in enumerate(self.models_)
-        ]
+        state = self.random_state
+        seed = int(state) if isinstance(state, (int, np.integer)) else self.seed_
+        scores = [anomaly_scores(m, x, self.scoring, self.n_samples, seed + i)
+                  for i, m in enumerate(self.models_)]  # fmt: skip
         return np.mean(scores, axis=0)
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "model_"):
-            raise NotFittedError("this VAEDetector is not fitted yet; call fit(X) first")
-
     def decision_function(self, X: Any) -> np.ndarray:
-        """Anomaly score of each row, ``(N,)``: higher = more anomalous (deterministic)."""
+        """Anomaly score of each row, ``(N,)``: higher = more anomalous (deterministic, and
+        a row's score does not depend on the other rows)."""
         self._check_fitted()
         arr = as_features(X)
+        self._check_features(X, arr, reset=False)
         check_width(arr, self.input_shape_)
         if self.data_kind_ == "image" and (arr.min() < 0 or arr.max() > 1):
             raise DataError("X: image data must lie in [0, 1], as in fit")
@@ -278,61 +276,57 @@ class VAEDetector(BaseEstimator):
         return np.stack([1.0 - p, p], axis=1)
 
     # ------------------------------------------------------------------ files
-    def save(self, directory: str | Path) -> Path:
-        """Write the fitted detector to ``directory``: the VAE as ``model.json`` +
-        ``model.safetensors``, the settings in ``detector.json`` and the standardization
-        and training scores in ``detector.safetensors``. No pickle."""
-        self._check_fitted()
-        directory = Path(directory)
-        save_model(self.models_[0], directory)
-        for i, member in enumerate(self.models_[1:], 1):
-            save_model(member, directory / f"member-{i}")
-        tensors = {"decision_scores": torch.from_numpy(self.decision_scores_)}
+    def _state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        state = {"data_kind": self.data_kind_, "input_shape": list(self.input_shape_),
+                 "threshold": self.threshold_, "epochs": self.epochs_,
+                 "batch_size": self.batch_size_, "seed": self.seed_}  # fmt: skip
+        tensors: dict[str, Any] = {"decision_scores": self.decision_scores_}
         if self.data_kind_ == "tabular":
-            tensors["mean"] = torch.from_numpy(np.asarray(self.mean_, dtype=np.float64))
-            tensors["scale"] = torch.from_numpy(np.asarray(self.scale_, dtype=np.float64))
-        save_tensors(directory / DETECTOR_TENSORS, tensors)
-        meta = {
-            "params": self.get_params(),
-            "data_kind": self.data_kind_,
-            "input_shape": list(self.input_shape_),
-            "threshold": self.threshold_,
-            "epochs": self.epochs_,
-            "batch_size": self.batch_size_,
-        }
-        atomic_write_text(directory / DETECTOR_JSON, json.dumps(meta, indent=2))
-        return directory
+            tensors.update(mean=np.asarray(self.mean_, np.float64),
+                           scale=np.asarray(self.scale_, np.float64))  # fmt: skip
+        return state, tensors
+
+    def _restore(self, state: dict[str, Any], tensors: dict[str, Any], directory: Path,
+                 device: str) -> None:  # fmt: skip
+        self.data_kind_ = state["data_kind"]
+        self.input_shape_ = tuple(int(s) for s in state["input_shape"])
+        self.threshold_ = float(state["threshold"])
+        self.epochs_, self.batch_size_ = int(state["epochs"]), int(state["batch_size"])
+        self.seed_ = int(state["seed"])
+        self.decision_scores_ = tensors["decision_scores"].numpy()
+        tabular = self.data_kind_ == "tabular"
+        self.mean_ = tensors["mean"].numpy() if tabular else None
+        self.scale_ = tensors["scale"].numpy() if tabular else None
+        self.labels_ = (self.decision_scores_ > self.threshold_).astype(int)
+        self.models_ = self._load_models(directory, self.n_models, resolve_device(device))
+        self.model_ = self.models_[0]
+
+    def _fitted_models(self) -> list[Any]:
+        return list(self.models_)
 
     @classmethod
-    def load(cls, directory: str | Path, device: str = "cpu") -> VAEDetector:
-        """A detector saved by :meth:`save`, ready to score."""
-        directory = Path(directory)
-        path = directory / DETECTOR_JSON
-        try:
-            meta = json.loads(path.read_text())
-            det = cls(**meta["params"])
-            det.data_kind_ = meta["data_kind"]
-            det.input_shape_ = tuple(int(s) for s in meta["input_shape"])
-            det.threshold_ = float(meta["threshold"])
-            det.epochs_, det.batch_size_ = int(meta["epochs"]), int(meta["batch_size"])
-        except FileNotFoundError:
-            raise ModelFileError(f"{path}: not found (is {directory} a saved detector?)") from None
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
-            raise ModelFileError(f"{path}: bad detector settings ({e})") from None
-        tensors, _ = load_tensors(directory / DETECTOR_TENSORS)
-        if "decision_scores" not in tensors or (det.data_kind_ == "tabular") != (
-            "mean" in tensors and "scale" in tensors
-        ):
-            raise ModelFileError(f"{directory / DETECTOR_TENSORS}: missing detector tensors")
-        det.decision_scores_ = tensors["decision_scores"].numpy()
-        det.mean_ = tensors["mean"].numpy() if "mean" in tensors else None
-        det.scale_ = tensors["scale"].numpy() if "scale" in tensors else None
-        det.n_features_in_ = int(np.prod(det.input_shape_))
-        det.labels_ = (det.decision_scores_ > det.threshold_).astype(int)
-        det.device = device
-        dev = resolve_device(device)
-        det.models_ = [load(directory, device=dev)] + [
-            load(directory / f"member-{i}", device=dev) for i in range(1, det.n_models)
-        ]
-        det.model_ = det.models_[0]
-        return det
+    def _load_legacy(cls, path: Path, device: str) -> VAEDetector:
+        from vaekit.anomaly.legacy import load_legacy_detector
+
+        return load_legacy_detector(cls, path, device)
+
+    def _read_source(self, source: dict[str, Any]) -> Any:
+        """The training rows again from ``run.json``'s ``data`` (``path``, optional
+        ``label_column``), read as ``vaekit anomaly fit`` reads them."""
+        from vaekit.data.arrays import load_array_file
+
+        raw = load_array_file(Path(source["path"]), source.get("label_column"))
+        x = np.asarray(raw.x_train, dtype=np.float64)
+        return x[:, 0] if x.ndim == 4 and x.shape[1] == 1 else x
+
+
+def _renamed_score(deprecated: dict[str, Any], scoring: str | None) -> Any:
+    """``scoring``, or the value of the old ``score`` keyword (with a FutureWarning)."""
+    if not deprecated:
+        return scoring
+    unknown = set(deprecated) - {"score"}
+    if unknown:
+        raise TypeError(f"VAEDetector got an unexpected keyword argument {sorted(unknown)[0]!r}")
+    warnings.warn("VAEDetector(score=...) is now VAEDetector(scoring=...); score= will be "
+                  "removed in the next release", FutureWarning, stacklevel=3)  # fmt: skip
+    return deprecated["score"]

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
-from vaekit.errors import ConfigError
+from vaekit.cli.options import (
+    DEFAULT_DEVICE,
+    Device,
+    Quiet,
+    Threads,
+    apply_threads,
+    check_out_dir,
+    deprecated_alias,
+    emit_result,
+    out_dir_option,
+    output_option,
+    parse_hidden,
+    seed_option,
+    stderr_console,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -35,7 +48,7 @@ def _read(path: Path, label_column: str | None) -> tuple[np.ndarray, np.ndarray 
 @app.command("fit")
 def fit_command(
     data: Path = typer.Argument(..., help="Training data: .csv, .npy, .npz or .mat."),
-    out: Path = typer.Option(..., "--out", help="Directory for the fitted detector."),
+    out: Path = out_dir_option("of the fitted detector.", default=...),
     contamination: float = typer.Option(0.1, "--contamination", help="Expected outlier share."),
     score: str = typer.Option(
         "elbo", "--score", help="elbo | iwae | recon | elbo-complexity (minus PNG/zlib length)."
@@ -58,22 +71,20 @@ def fit_command(
     label_column: str = typer.Option(
         None, "--label-column", help="CSV column with 0/1 labels (ignored in fitting)."
     ),
-    seed: int = typer.Option(0, "--seed", help="random_state."),
-    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    seed: Annotated[int, seed_option("Random seed (random_state).")] = 0,
+    device: Device = DEFAULT_DEVICE,
+    threads: Threads = None,
+    quiet: Quiet = False,
 ) -> None:
     """Fit a detector on DATA and save it to --out (safetensors + JSON)."""
     from vaekit.anomaly import VAEDetector
     from vaekit.anomaly.metrics import detection_report
 
-    console = Console(stderr=True)
-    if out.exists() and any(out.iterdir()):
-        raise ConfigError(f"{out} already exists and is not empty; choose another --out")
+    console = stderr_console()
+    check_out_dir(out, console)
+    widths = parse_hidden(hidden) if hidden else None
+    apply_threads(threads, quiet, console)
     x, y = _read(data, label_column)
-    try:
-        widths = [int(h) for h in hidden.split(",")] if hidden else None
-    except ValueError:
-        raise ConfigError(f"--hidden must be comma-separated integers, got {hidden!r}") from None
     det = VAEDetector(
         contamination=contamination, score=score, latent_dim=latent_dim, hidden=widths,
         epochs=epochs, batch_size=batch_size, beta=beta, data_kind=data_kind, random_state=seed,
@@ -92,21 +103,31 @@ def fit_command(
         console.print(
             f"training ROC-AUC {rep['roc_auc']:.4f}, precision@n {rep['precision_at_n']:.4f}"
         )
-    typer.echo(str(out))
+    emit_result(out)
 
 
 @app.command("score")
 def score_command(
     detector: Path = typer.Argument(..., help="Directory written by 'vaekit anomaly fit'."),
     data: Path = typer.Argument(..., help="Rows to score: .csv, .npy, .npz or .mat."),
-    out: Path = typer.Option(None, "--out", help="CSV of scores. [default: print them]"),
+    output: Annotated[
+        Path | None, output_option("CSV of scores. [default: print them on stdout]")
+    ] = None,
+    old_out: Path = typer.Option(
+        None, "--out", hidden=True, help="Deprecated spelling of -o/--output."
+    ),
     label_column: str = typer.Option(None, "--label-column", help="CSV column with 0/1 labels."),
-    device: str = typer.Option("cpu", "--device", help="auto | cpu | cuda."),
+    device: Device = DEFAULT_DEVICE,
+    threads: Threads = None,
+    quiet: Quiet = False,
 ) -> None:
     """Score DATA (higher = more anomalous); with labels, print ROC-AUC and precision@n."""
     from vaekit.anomaly import VAEDetector
     from vaekit.anomaly.metrics import detection_report
 
+    output = deprecated_alias(old_out, output, "anomaly score --out", "-o/--output")
+    console = stderr_console()
+    apply_threads(threads, quiet, console)
     det = VAEDetector.load(detector, device=device)
     x, y = _read(data, label_column)
     scores = det.decision_function(x)
@@ -115,16 +136,14 @@ def score_command(
     if y is not None:
         rows = [r + [str(int(v))] for r, v in zip(rows, y, strict=True)]
     header = ["score", "outlier"] + (["label"] if y is not None else [])
-    if out is not None:
-        with out.open("w", newline="") as f:
+    if output is not None:
+        with output.open("w", newline="") as f:
             w = csv.writer(f)
             w.writerow(header)
             w.writerows(rows)
+        emit_result(output)
     else:
-        typer.echo(",".join(header))
-        for r in rows:
-            typer.echo(",".join(r))
-    console = Console(stderr=True)
+        emit_result("\n".join(",".join(r) for r in [header, *rows]))
     console.print(f"{len(scores)} rows scored; {int(flags.sum())} above the threshold")
     if y is not None:
         rep = detection_report(y, scores)

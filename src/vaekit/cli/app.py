@@ -18,12 +18,14 @@ from vaekit.cli import (
     plot,
     recommend,
     report,
+    resume,
     sample,
     sweep,
     synth,
     train,
     train_prior,
 )
+from vaekit.cli.hints import error_message
 from vaekit.errors import VaekitError
 
 app = typer.Typer(
@@ -37,6 +39,7 @@ app = typer.Typer(
 )
 app.command("train")(train.train_command)
 app.command("train-prior")(train_prior.train_prior_command)
+app.command("resume")(resume.resume_command)
 app.command("sample")(sample.sample_command)
 app.command("evaluate")(evaluate.evaluate_command)
 app.command("sweep", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(
@@ -65,6 +68,11 @@ def _name_arguments(command: Any) -> None:
         _name_arguments(sub)
 
 
+def _subcommand(args: list[str]) -> str | None:
+    """The subcommand named in ``args`` (the first word that is not an option)."""
+    return next((a for a in args if not a.startswith("-")), None)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; user errors print one line on stderr and exit with status 2."""
     args = sys.argv[1:] if argv is None else argv
@@ -73,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         rv = command.main(args, prog_name="vaekit", standalone_mode=False)
     except VaekitError as e:
-        print(f"vaekit: error: {e}", file=sys.stderr)
+        print(f"vaekit: error: {error_message(e, _subcommand(args))}", file=sys.stderr)
         sys.exit(getattr(e, "exit_code", 2))
     except TyperException as e:
         message = e.format_message() if hasattr(e, "format_message") else str(e)

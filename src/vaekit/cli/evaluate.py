@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from vaekit.cli.options import (
+    DEFAULT_DEVICE,
+    Device,
+    Quiet,
+    Threads,
+    apply_threads,
+    result_console,
+    seed_option,
+    stderr_console,
+)
 from vaekit.errors import ConfigError
 
 #: the metric names of ``vaekit.eval.METRICS``, for the help text (a test keeps them equal;
@@ -35,15 +45,17 @@ def evaluate_command(
     memory_mb: float = typer.Option(
         512, "--memory-mb", help="Memory cap (MB) of the importance-sampling chunks."
     ),
-    seed: int = typer.Option(0, "--seed", help="Seed of the posterior samples."),
-    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
+    seed: Annotated[int, seed_option("Seed of the posterior samples.")] = 0,
+    device: Device = DEFAULT_DEVICE,
+    threads: Threads = None,
+    quiet: Quiet = False,
     disentanglement_points: int = typer.Option(
         10000,
         "--disentanglement-points",
         help="disentanglement: training points (the study's 10,000); test points are half.",
     ),
 ) -> None:
-    """Evaluate a run on a split; print the results and write evaluation.json."""
+    """Evaluate a run on a split; print the results (stdout) and write evaluation.json."""
     from vaekit.eval import evaluate_run
     from vaekit.train import resolve_device
 
@@ -52,12 +64,13 @@ def evaluate_command(
     names = None if metrics is None else [m.strip() for m in metrics.split(",") if m.strip()]
     if names is not None and iw is not None and "iw" not in names:
         names.append("iw")
+    apply_threads(threads, quiet)
     result = evaluate_run(
         run, split, names, iw, batch_size, resolve_device(device), seed, memory_mb,
-        quiet=False, disentanglement_points=disentanglement_points,
+        quiet=quiet, disentanglement_points=disentanglement_points,
     )  # fmt: skip
     if split is None and result["split"] != "test":
-        Console(stderr=True).print(
+        stderr_console().print(
             f"note: {run}'s data has no test split; evaluated the {result['split']} split"
         )
     split = result["split"]
@@ -73,4 +86,4 @@ def evaluate_command(
             table.add_row(key, " ".join(map(str, value)))
         elif key == "label_accuracy_per_class":
             table.add_row(key, " ".join(f"{v:.2f}" for v in value))
-    Console().print(table)
+    result_console().print(table)

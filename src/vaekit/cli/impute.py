@@ -4,11 +4,24 @@ integer, boolean, datetime and categorical columns."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from vaekit.errors import ConfigError, DataError
+from vaekit.cli.options import (
+    DEFAULT_DEVICE,
+    Device,
+    Quiet,
+    Threads,
+    apply_threads,
+    check_out_dir,
+    emit_result,
+    out_dir_option,
+    output_option,
+    seed_option,
+    stderr_console,
+)
+from vaekit.errors import DataError
 
 app = typer.Typer(help="Fill missing values with a MIWAE (Mattei & Frellsen 2019).",
                   no_args_is_help=True)  # fmt: skip
@@ -17,7 +30,7 @@ app = typer.Typer(help="Fill missing values with a MIWAE (Mattei & Frellsen 2019
 @app.command("fit")
 def fit_command(
     table: Path = typer.Argument(..., help="CSV with missing cells (empty, NA, NaN)."),
-    out: Path = typer.Option(..., "--out", help="Directory for the fitted imputer."),
+    out: Path = out_dir_option("of the fitted imputer.", default=...),
     epochs: int = typer.Option(
         None, "--epochs", help="Training epochs. [default: about 6,000 steps]"
     ),
@@ -27,28 +40,31 @@ def fit_command(
     max_categories: int = typer.Option(
         100, "--max-categories", help="Most levels of a categorical column (more is refused)."
     ),
-    seed: int = typer.Option(0, "--seed", help="random_state."),
-    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    seed: Annotated[int, seed_option("Random seed (random_state).")] = 0,
+    device: Device = DEFAULT_DEVICE,
+    threads: Threads = None,
+    quiet: Quiet = False,
 ) -> None:
     """Fit an imputer on TABLE and save it to --out."""
     from vaekit.data.table import read_csv
     from vaekit.tabular.imputer import VAEImputer
 
-    if out.exists() and any(out.iterdir()):
-        raise ConfigError(f"{out} already exists and is not empty; choose another --out")
+    console = stderr_console()
+    check_out_dir(out, console)
+    apply_threads(threads, quiet, console)
     t = read_csv(table)
     imp = VAEImputer(latent_dim=latent_dim, epochs=epochs, max_categories=max_categories,
                      random_state=seed, device=device, verbose=not quiet).fit(t)  # fmt: skip
     imp.save(out)
-    Console(stderr=True).print(f"fitted on {len(t)} rows, {imp.epochs_} epochs; saved to {out}")
+    console.print(f"fitted on {len(t)} rows, {imp.epochs_} epochs; saved to {out}")
+    emit_result(out)
 
 
 @app.command("transform")
 def transform_command(
     run: Path = typer.Argument(..., help="A `vaekit impute fit` directory."),
     table: Path = typer.Argument(..., help="CSV with the fitted columns and missing cells."),
-    output: Path = typer.Option(..., "-o", "--output", help="CSV to write (completed)."),
+    output: Path = output_option("CSV to write (completed).", default=...),
     n_draws: int = typer.Option(
         0,
         "--n-draws",
@@ -56,14 +72,22 @@ def transform_command(
         "(OUTPUT with -1, -2... before the suffix) instead of the conditional mean.",
     ),  # fmt: skip
     n_samples: int = typer.Option(1000, "--n-samples", help="Importance samples per row."),
+    seed: Annotated[int | None, seed_option("Seed of the draws. [default: the fit's]")] = None,
+    device: Device = DEFAULT_DEVICE,
+    threads: Threads = None,
+    quiet: Quiet = False,
 ) -> None:
     """Fill the missing cells of TABLE with RUN's imputer."""
     from vaekit.data.table import read_csv, write_csv
     from vaekit.tabular.imputer import VAEImputer
     from vaekit.tabular.inputs import check_same_columns
 
-    imp = VAEImputer.load(run)
+    console = stderr_console()
+    apply_threads(threads, quiet, console)
+    imp = VAEImputer.load(run, device=device)
     imp.n_samples = n_samples
+    if seed is not None:
+        imp.random_state = seed
     if imp.layout_ is None:
         raise DataError(f"{run}: fitted on an array from Python, not by `vaekit impute fit`")
     if not table.exists():
@@ -76,5 +100,6 @@ def transform_command(
         path = output if n_draws <= 0 else output.with_name(
             f"{output.stem}-{i + 1}{output.suffix}")  # fmt: skip
         write_csv(filled, path)
+        emit_result(path)
     cells = sum(int(t.missing(n).sum()) for n in t.names)
-    Console(stderr=True).print(f"filled {cells} cells; wrote {max(n_draws, 1)} table(s)")
+    console.print(f"filled {cells} cells; wrote {max(n_draws, 1)} table(s)")

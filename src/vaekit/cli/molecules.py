@@ -6,13 +6,25 @@ import json
 import os
 import random
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from vaekit.cli.options import (
+    DEFAULT_DEVICE,
+    Device,
+    Quiet,
+    Threads,
+    apply_threads,
+    device_option,
+    emit_result,
+    num_option,
+    output_option,
+    progress_bar,
+    seed_option,
+    stderr_console,
+)
 from vaekit.errors import ConfigError
 
 app = typer.Typer(
@@ -22,22 +34,19 @@ app = typer.Typer(
 )
 
 
-def _progress(label: str) -> Progress:
-    return Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(),
-                    console=Console(stderr=True), transient=True)  # fmt: skip
-
-
 @app.command("sample")
 def sample_command(
     run: Path = typer.Argument(..., help="Run directory of a sequence model trained on SMILES."),
-    n: int = typer.Option(30_000, "-n", "--num", help="Number of samples (MOSES: 30,000)."),
-    output: Path = typer.Option(
-        Path("gen.csv"), "-o", "--output", help=".csv (MOSES's SMILES column) or .smi/.txt."
-    ),
-    seed: int = typer.Option(0, "--seed", help="Random seed (MOSES averages seeds 1, 2, 3)."),
+    n: Annotated[int, num_option("Number of samples (MOSES: 30,000).")] = 30_000,
+    output: Annotated[
+        Path, output_option(".csv (MOSES's SMILES column) or .smi/.txt.")
+    ] = Path("gen.csv"),
+    seed: Annotated[int, seed_option("Random seed (MOSES averages seeds 1, 2, 3).")] = 0,
     max_length: int = typer.Option(100, "--max-length", help="Most tokens per sample."),
     temperature: float = typer.Option(1.0, "--temperature", help="Softmax temperature."),
-    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
+    device: Device = DEFAULT_DEVICE,
+    threads: Threads = None,
+    quiet: Quiet = False,
 ) -> None:
     """Sample SMILES from the prior as MOSES does (z ~ N(0, I), temperature 1, invalid
     samples kept) and write them."""
@@ -47,13 +56,14 @@ def sample_command(
 
     if not output.name.endswith((".csv", ".smi", ".txt")):
         raise ConfigError(f"--output must end in .csv, .smi or .txt, got {output.name!r}")
+    apply_threads(threads, quiet)
     model = load(run, resolve_device(device))
-    with _progress("sampling") as progress:
+    with progress_bar("sampling", quiet) as progress:
         task = progress.add_task("sample", total=n)
         smiles = sample_smiles(model, n, seed, max_length, temperature,
                                on_done=lambda k: progress.advance(task, k))  # fmt: skip
     write_smiles(output, smiles)
-    typer.echo(str(output))
+    emit_result(output)
 
 
 @app.command("metrics")
@@ -69,24 +79,30 @@ def metrics_command(
     train: Path = typer.Option(
         None, "--train", help="Training SMILES for novelty. [default: the MOSES training set]"
     ),
-    output: Path = typer.Option(
-        None, "-o", "--output", help="JSON file. [default: GENERATED.metrics.json]"
-    ),
+    output: Annotated[
+        Path | None, output_option("JSON file. [default: GENERATED.metrics.json]")
+    ] = None,
     data_dir: str = typer.Option(
         None, "--data-dir", help="Directory with moses/ (else $VAEKIT_DATA_DIR, or a download)."
     ),
     jobs: int = typer.Option(
         None, "--jobs", "-j", help="Worker processes for RDKit. [default: all cores]"
     ),
-    device: str = typer.Option("cpu", "--device", help="cpu | cuda (ChemNet and similarities)."),
+    device: Annotated[
+        str, device_option("auto | cpu | cuda: ChemNet and the similarities (auto: cuda when "
+                           "available, else cpu).")
+    ] = DEFAULT_DEVICE,
     ks: str = typer.Option("1000,10000", "--unique-k", help="k of unique@k, comma-separated."),
+    threads: Threads = None,
+    quiet: Quiet = False,
 ) -> None:
     """Every MOSES metric of GENERATED: valid, unique@k, FCD, SNN, Frag, Scaf (Test and
     TestSF), IntDiv, IntDiv2, Filters, logP/SA/QED/weight distances, Novelty."""
     from vaekit.chem import ChemNet, moses_metrics, moses_references, moses_train, read_smiles
     from vaekit.chem.references import reference_stats
+    from vaekit.train import resolve_device
 
-    console = Console(stderr=True)
+    console = stderr_console()
     try:
         k_values = [int(k) for k in ks.split(",")]
     except ValueError:
@@ -94,13 +110,15 @@ def metrics_command(
     if jobs is not None and jobs < 1:
         raise ConfigError(f"--jobs must be >= 1, got {jobs}")
     jobs = jobs or os.cpu_count() or 1
+    device = str(resolve_device(device))
+    apply_threads(threads, quiet, console)
     gen = read_smiles(generated)
     chemnet = ChemNet(device)
 
     def log(line: str) -> None:
         console.print(f"[dim]{line}[/dim]")
 
-    with _progress("reference molecules") as progress:
+    with progress_bar("reference molecules", quiet) as progress:
         task = progress.add_task("reference", total=None)
 
         def done(k: int) -> None:
@@ -125,13 +143,13 @@ def metrics_command(
     table.add_column("value", justify="right")
     for name, value in result.items():
         table.add_row(name, f"{value:.4f}")
-    Console().print(table)
+    console.print(table)
     output = output or generated.with_name(generated.name + ".metrics.json")
     from vaekit.io.safe import atomic_write_text
 
     record = {"generated": str(generated), "samples": len(gen), "metrics": result}
     atomic_write_text(output, json.dumps(record, indent=2) + "\n")
-    typer.echo(str(output))
+    emit_result(output)
 
 
 @app.command("optimize")
@@ -148,11 +166,13 @@ def optimize_command(
         5000, "--predictor-size", help="Training molecules the property predictor learns from."
     ),
     top: int = typer.Option(3, "--top", help="Best molecules to print."),
-    seed: int = typer.Option(0, "--seed", help="Random seed."),
-    output: Path = typer.Option(
-        None, "-o", "--output", help="JSON file. [default: RUN/optimize-OBJECTIVE-METHOD.json]"
-    ),
-    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
+    seed: Annotated[int, seed_option()] = 0,
+    output: Annotated[
+        Path | None, output_option("JSON file. [default: RUN/optimize-OBJECTIVE-METHOD.json]")
+    ] = None,
+    device: Device = DEFAULT_DEVICE,
+    threads: Threads = None,
+    quiet: Quiet = False,
 ) -> None:
     """Move through the latent space toward a better property: encode starting molecules,
     optimize (predictor-guided gradient ascent, CMA-ES or Bayesian optimization on decoded
@@ -172,7 +192,8 @@ def optimize_command(
     for name, value in (("--steps", steps), ("--n-start", n_start), ("--top", top)):
         if value < 1:
             raise ConfigError(f"{name} must be >= 1, got {value}")
-    console = Console(stderr=True)
+    console = stderr_console()
+    apply_threads(threads, quiet, console)
     model = load(run, resolve_device(device))
     known = training_smiles(run)
     rng = random.Random(seed)
@@ -184,7 +205,7 @@ def optimize_command(
                           log=lambda s: console.print(f"[dim]{s}[/dim]"))  # fmt: skip
     if method == "gradient":
         opt.fit_predictor(rng.sample(known, min(predictor_size, len(known))))
-    with console.status(f"{method}: {steps} steps"):
+    with stderr_console(quiet).status(f"{method}: {steps} steps"):
         result = opt.run(starts, method, steps)
     summary = result.summary()
     table = Table(title=f"{objective} by {method}: best start {summary['best_start']:.3f}, "
@@ -193,14 +214,14 @@ def optimize_command(
         table.add_column(col)
     for i, f in enumerate(summary["top"][:top], 1):
         table.add_row(str(i), f["smiles"], f"{f['score']:.3f}", str(f["step"]), str(f["novel"]))
-    Console().print(table)
+    console.print(table)
     path = Table(title="one optimization, decoded step by step")
     for col in ("step", "SMILES", objective):
         path.add_column(col)
     for f in summary["path"]:
         path.add_row(str(f["step"]), f["smiles"] or "(empty)",
                      "invalid" if f["score"] is None else f"{f['score']:.3f}")  # fmt: skip
-    Console().print(path)
+    console.print(path)
     output = output or run / f"optimize-{objective}-{method}.json"
     atomic_write_text(output, json.dumps(summary, indent=2) + "\n")
-    typer.echo(str(output))
+    emit_result(output)

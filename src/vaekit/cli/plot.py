@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
+
+from vaekit.cli.options import (
+    DEFAULT_DEVICE,
+    Device,
+    Quiet,
+    Threads,
+    apply_threads,
+    emit_result,
+    num_option,
+    output_option,
+    seed_option,
+)
 
 #: the figure names of ``vaekit.plots.PLOT_KINDS``, for the help text (a test keeps them
 #: equal; importing the registry would load PyTorch for ``--help``)
@@ -17,11 +30,9 @@ PLOT_NAMES = (
 def plot_command(
     run: Path = typer.Argument(..., help="Run directory."),
     kind: str = typer.Argument(..., help=f"Figure ({', '.join(PLOT_NAMES)})."),
-    output: Path = typer.Option(
-        None, "-o", "--output", help="PNG path. [default: RUN/plots/KIND.png]"
-    ),
+    output: Annotated[Path | None, output_option("PNG path. [default: RUN/plots/KIND.png]")] = None,
     split: str = typer.Option(None, "--split", help="Split shown. [default: test, else val]"),
-    n: int = typer.Option(None, "-n", "--num", help="Examples, samples, rows or grid side."),
+    n: Annotated[int | None, num_option("Examples, samples, rows or grid side.")] = None,
     steps: int = typer.Option(None, "--steps", help="Points per interpolation or traversal row."),
     source: str = typer.Option(
         None, "--from", help="Class to start from (name or index); sequences: the text."
@@ -40,11 +51,13 @@ def plot_command(
     ),
     method: str = typer.Option(None, "--method", help="latent-map projection: pca | tsne | umap."),
     label: str = typer.Option(None, "--label", help="Class to decode with (conditional models)."),
-    seed: int = typer.Option(None, "--seed", help="Random seed (samples)."),
+    seed: Annotated[int | None, seed_option("Random seed (samples).")] = None,
     prop: str = typer.Option(
         None, "--property", help="property-map colour: qed | logp | sa | weight."
     ),
-    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
+    device: Device = DEFAULT_DEVICE,
+    threads: Threads = None,
+    quiet: Quiet = False,
 ) -> None:
     """Draw one figure of a run.
 
@@ -65,10 +78,11 @@ def plot_command(
     from vaekit.plots import make_plot
     from vaekit.train import resolve_device
 
+    apply_threads(threads, quiet)
     path = make_plot(run, kind, output, split, resolve_device(device), **options)
     if path.suffix == ".txt":  # a sequence run's text view: show it
-        typer.echo(path.read_text().rstrip("\n"))
-    typer.echo(str(path))
+        emit_result(path.read_text().rstrip("\n"))
+    emit_result(path)
 
 
 def _int(text: str, flag: str) -> int:

@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table as RichTable
 
+from vaekit.cli.options import (
+    DEFAULT_DEVICE,
+    Device,
+    Quiet,
+    Threads,
+    apply_threads,
+    check_out_dir,
+    emit_result,
+    out_dir_option,
+    parse_hidden,
+    result_console,
+    seed_option,
+    stderr_console,
+)
 from vaekit.errors import ConfigError
 
 app = typer.Typer(help="Recommendation from clicks: Mult-VAE, Mult-DAE, EASE, popularity "
@@ -22,7 +36,7 @@ def fit_command(
     log: str = typer.Argument(
         None, help="Interaction log: CSV/TSV with user,item[,rating] (or a MovieLens directory)."
     ),
-    out: Path = typer.Option(..., "--out", help="Run directory for the fitted recommender."),
+    out: Path = out_dir_option("of the fitted recommender.", default=...),
     dataset: str = typer.Option(
         None, "--dataset", help="ml-100k | ml-1m | ml-20m instead of LOG (from --data-dir or "
         "$VAEKIT_DATA_DIR)."),  # fmt: skip
@@ -55,32 +69,28 @@ def fit_command(
     early_stopping: int = typer.Option(
         0, "--early-stopping", help="Stop after this many epochs without a better validation "
         "NDCG@100 (0: never)."),  # fmt: skip
-    seed: int = typer.Option(98765, "--seed", help="Seed of the split and the training."),
-    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    seed: Annotated[int, seed_option("Seed of the split and the training.")] = 98765,
+    device: Device = DEFAULT_DEVICE,
+    threads: Threads = None,
+    quiet: Quiet = False,
 ) -> None:
     """Fit a recommender to LOG (or --dataset) and save it to --out."""
     from vaekit.data.interactions import movielens_path, read_interactions
     from vaekit.recsys import Recommender
 
-    console = Console(stderr=True)
+    console = stderr_console()
     if (log is None) == (dataset is None):
         raise ConfigError("give either an interaction LOG file or --dataset (e.g. ml-100k)")
     if dataset is not None and dataset not in MOVIELENS:
         raise ConfigError(f"unknown --dataset {dataset!r}; choose one of {', '.join(MOVIELENS)} "
                           "or give a LOG file")  # fmt: skip
-    if out.exists() and any(out.iterdir()):
-        raise ConfigError(f"{out} already exists and is not empty; choose another --out")
+    check_out_dir(out, console)
+    apply_threads(threads, quiet, console)
     source = movielens_path(dataset, data_dir) if dataset else Path(log)
     if min_rating is None and dataset is not None:
         min_rating = 4.0  # the paper keeps ratings > 3.5
     entries = read_interactions(source, user_col, item_col, rating_col)
-    widths = None
-    if hidden is not None:
-        try:
-            widths = [int(h) for h in hidden.replace(" ", "").split(",") if h]
-        except ValueError:
-            raise ConfigError(f"--hidden {hidden!r}: give widths like 600 or 600,300") from None
+    widths = None if hidden is None else parse_hidden(hidden)
     rec = Recommender(model=model, epochs=epochs, batch_size=batch_size, lr=lr,
                       hidden=widths, latent_dim=latent_dim, dropout=dropout,
                       anneal_cap=anneal_cap, total_anneal_steps=total_anneal_steps,
@@ -96,18 +106,23 @@ def fit_command(
     console.print(f"{model}: {len(split.train_rows)} training users, {len(split.val_rows)} "
                   f"validation and {len(split.test_rows)} test users, {len(split.items)} items"
                   f"{best}; fitted in {rec.fit_seconds_:.1f} s; saved to {out}")  # fmt: skip
+    emit_result(out)
 
 
 @app.command("evaluate")
 def evaluate_command(
     run: Path = typer.Argument(..., help="A `vaekit recommend fit` run directory."),
     users: str = typer.Option("test", "--users", help="test | val: whose held-out items."),
-    device: str = typer.Option("cpu", "--device", help="auto | cpu | cuda."),
+    device: Device = DEFAULT_DEVICE,
+    threads: Threads = None,
+    quiet: Quiet = False,
 ) -> None:
-    """NDCG@100, Recall@20 and Recall@50 of RUN on its held-out users."""
+    """NDCG@100, Recall@20 and Recall@50 of RUN on its held-out users (a table on stdout,
+    also written to RUN/evaluation.json)."""
     from vaekit.io.safe import atomic_write_text
     from vaekit.recsys import Recommender
 
+    apply_threads(threads, quiet)
     rec = Recommender.load(run, device=device)
     result = rec.evaluate(users)
     atomic_write_text(run / EVALUATION_JSON, json.dumps(
@@ -118,7 +133,7 @@ def evaluate_command(
     table.add_column("std. error", justify="right")
     for name in ("ndcg@100", "recall@20", "recall@50"):
         table.add_row(name, f"{result[name]:.4f}", f"{result[name + '_se']:.4f}")
-    Console().print(table)
+    result_console().print(table)
 
 
 @app.command("top-k")
@@ -128,18 +143,21 @@ def top_k_command(
     items: str = typer.Option(None, "--items", help="A new user's items: i1,i2,..."),
     k: int = typer.Option(10, "-k", help="How many items."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
-    device: str = typer.Option("cpu", "--device", help="auto | cpu | cuda."),
+    device: Device = DEFAULT_DEVICE,
+    threads: Threads = None,
+    quiet: Quiet = False,
 ) -> None:
     """The top K unseen items for --user U, or for a new user given by --items."""
     from vaekit.recsys import Recommender
 
     if (user is None) == (items is None):
         raise ConfigError("give either --user U or --items i1,i2,...")
+    apply_threads(threads, quiet)
     rec = Recommender.load(run, device=device)
     query = user if user is not None else [i.strip() for i in items.split(",") if i.strip()]
     top = rec.recommend(query, k)
     if as_json:
-        print(json.dumps([{"item": i, "score": s} for i, s in top]))
+        emit_result(json.dumps([{"item": i, "score": s} for i, s in top]))
         return
     who = f"user {user}" if user is not None else f"a new user with {len(query)} items"
     table = RichTable(title=f"top {len(top)} for {who}")
@@ -148,4 +166,4 @@ def top_k_command(
     table.add_column("score", justify="right")
     for r, (item, score) in enumerate(top, 1):
         table.add_row(str(r), item, f"{score:.4f}")
-    Console().print(table)
+    result_console().print(table)

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from vaekit.cli.options import (
+    DEFAULT_DEVICE,
+    Device,
+    Quiet,
+    Threads,
+    apply_threads,
+    emit_result,
+    num_option,
+    output_option,
+    progress_bar,
+    seed_option,
+)
 from vaekit.errors import ConfigError
 
 #: sequences decoded per batch
@@ -18,16 +28,16 @@ ARRAY_SUFFIXES, TEXT_SUFFIXES = (".png", ".npy", ".csv"), (".txt", ".smi")
 
 def sample_command(
     run: Path = typer.Argument(..., help="Run directory."),
-    n: int = typer.Option(64, "-n", "--num", help="Number of samples."),
+    n: Annotated[int, num_option("Number of samples.")] = 64,
     label: int = typer.Option(None, "--label", help="Class to generate (conditional models)."),
-    output: Path = typer.Option(
-        None,
-        "-o",
-        "--output",
-        help=".png grid, or .npy/.csv values; sequences: a .txt/.smi file, one per line. "
-        "[default: samples.png, samples.txt]",
-    ),
-    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    output: Annotated[
+        Path | None,
+        output_option(
+            ".png grid, or .npy/.csv values; sequences: a .txt/.smi file, one per line. "
+            "[default: samples.png, samples.txt]"
+        ),
+    ] = None,
+    seed: Annotated[int, seed_option()] = 0,
     temperature: float = typer.Option(1.0, "--temperature", help="Sequences: softmax temperature."),
     greedy: bool = typer.Option(
         False, "--greedy", help="Sequences: the most likely token each step."
@@ -36,7 +46,9 @@ def sample_command(
     max_length: int = typer.Option(
         None, "--max-length", help="Sequences: most tokens each. [default: the model's]"
     ),
-    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
+    device: Device = DEFAULT_DEVICE,
+    threads: Threads = None,
+    quiet: Quiet = False,
 ) -> None:
     """Sample from the prior and decode: an image grid (.png) or the values (.npy/.csv);
     for a sequence model, text lines (.txt/.smi)."""
@@ -54,10 +66,11 @@ def sample_command(
     from vaekit.train import resolve_device
     from vaekit.viz import save_image_grid
 
+    apply_threads(threads, quiet)
     model = load(run, resolve_device(device))
     if model.modality == "sequence":
         _sample_text(model, n, output or Path("samples.txt"), seed, temperature, greedy, top_p,
-                     max_length)  # fmt: skip
+                     max_length, quiet)  # fmt: skip
         return
     output = output or Path("samples.png")
     suffix = output.suffix.lower()
@@ -83,12 +96,12 @@ def sample_command(
             np.save(output, values.reshape(n, *model.input_shape))
         else:
             np.savetxt(output, values, delimiter=",", fmt="%.6g")
-    typer.echo(str(output))
+    emit_result(output)
 
 
 def _sample_text(
     model: Any, n: int, output: Path, seed: int, temperature: float, greedy: bool,
-    top_p: float, max_length: int | None,
+    top_p: float, max_length: int | None, quiet: bool = False,
 ) -> None:  # fmt: skip
     """Write ``n`` sampled sequences to ``output``, one per line, drawn in batches."""
     if output.suffix.lower() not in TEXT_SUFFIXES:
@@ -100,12 +113,11 @@ def _sample_text(
 
     check_decoding(temperature, top_p, max_length or model.max_length)
     torch.manual_seed(seed)
-    with Progress(TextColumn("[bold]sampling"), BarColumn(), MofNCompleteColumn(),
-                  console=Console(stderr=True), transient=True) as progress:  # fmt: skip
+    with progress_bar("sampling", quiet) as progress:
         task = progress.add_task("sample", total=n)
         lines = sample_texts(model, n, SAMPLE_BATCH, lambda k: progress.advance(task, k),
                              temperature=temperature, greedy=greedy, top_p=top_p,
                              max_length=max_length)  # fmt: skip
     output.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(output, "".join(line + "\n" for line in lines))
-    typer.echo(str(output))
+    emit_result(output)

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from vaekit.cli.train import _FLAGS, build_config, train_command
+from vaekit.cli.options import (
+    Device,
+    Quiet,
+    Threads,
+    emit_result,
+    out_dir_option,
+    seed_option,
+    stderr_console,
+)
+from vaekit.cli.train import _FLAGS, train_command
+from vaekit.config import PRESETS, layered_config
 from vaekit.errors import ConfigError
 
 _train_app = typer.Typer(add_completion=False)
@@ -20,15 +30,35 @@ def sweep_command(
     param: str = typer.Option(
         ..., "--param", help="Option and values, e.g. beta=1,2,4,10 or kl-schedule=constant,linear."
     ),
-    out: Path = typer.Option(Path("sweeps"), "--out", help="Sweep directory (one run per value)."),
+    out: Annotated[
+        Path,
+        out_dir_option(
+            "Sweep directory: a run directory per value (PARAM=VALUE) and "
+            "the comparison (sweep.md, .json, .png)."
+        ),
+    ] = Path("sweeps"),
     jobs: int = typer.Option(
         1, "--jobs", "-j", help="Trainings at once, each with an equal share of the CPU threads."
     ),
+    config_file: Path = typer.Option(
+        None, "--config", help="YAML configuration file shared by the runs."
+    ),
+    preset: str = typer.Option(
+        None, "--preset", help=f"Named settings applied first: {', '.join(PRESETS)}."
+    ),
+    sets: list[str] = typer.Option(
+        None, "--set", help="key=value overrides, e.g. train.grad_clip=5."
+    ),
+    seed: Annotated[int | None, seed_option("Random seed of every run. [default: 0]")] = None,
+    device: Device = None,  # type: ignore[assignment]  # None: the config's (default auto)
+    threads: Threads = None,
+    quiet: Quiet = False,
 ) -> None:
     """Train one run per value of a train option and write a comparison table and figure.
 
-    Every other flag is a 'vaekit train' flag shared by all runs (e.g. --epochs 10
-    --latent-dim 2). Values containing commas are separated by semicolons
+    The configuration is layered as in 'vaekit train' (defaults, --preset, --config, flags,
+    --set) and shared by the runs. Every other flag is a 'vaekit train' flag shared by all
+    runs (e.g. --epochs 10 --latent-dim 2). Values containing commas are separated by semicolons
     (--param "hidden=512,256;256,128").
     """
     from vaekit.train import parse_param, sweep
@@ -38,12 +68,12 @@ def sweep_command(
     if params.get("resume_dir") is not None:
         raise ConfigError("sweep trains new runs; --resume does not apply")
     flags = {k: params.get(k) for k in _FLAGS}
-    cfg = build_config(params.get("config_file"), flags, params.get("sets") or [])
-    name, values = parse_param(param)
-    console = Console(stderr=True)
-    rows = sweep(
-        cfg, name, values, out, quiet=params.get("quiet", False), console=console, jobs=jobs
-    )
+    flags.update(seed=seed, device=device, threads=threads)
+    values = {_FLAGS[k]: v for k, v in flags.items() if k != "out"}
+    cfg = layered_config(config_file, preset, values, sets or [])
+    name, choices = parse_param(param)
+    console = stderr_console()
+    rows = sweep(cfg, name, choices, out, quiet=quiet, console=console, jobs=jobs)
     key = next(iter(rows[0]))
     table = Table(title=f"sweep over {key} ({rows[0]['split']} split, nats per example)")
     for col in (key, "epochs", "loss", "reconstruction", "kl", "active_units"):
@@ -53,5 +83,5 @@ def sweep_command(
             str(r[key]), str(r["epochs"]), f"{r['loss']:.2f}", f"{r['reconstruction']:.2f}",
             f"{r['kl']:.2f}", str(r["active_units"]),
         )  # fmt: skip
-    Console().print(table)
-    typer.echo(str(out))
+    console.print(table)
+    emit_result(out)

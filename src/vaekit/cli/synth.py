@@ -5,12 +5,26 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
 import typer
-from rich.console import Console
 
+from vaekit.cli.options import (
+    DEFAULT_DEVICE,
+    Device,
+    Quiet,
+    Threads,
+    apply_threads,
+    check_out_dir,
+    deprecated_alias,
+    emit_result,
+    num_option,
+    out_dir_option,
+    output_option,
+    seed_option,
+    stderr_console,
+)
 from vaekit.errors import ConfigError, DataError, ModelFileError
 
 if TYPE_CHECKING:
@@ -50,7 +64,7 @@ def split_holdout(table: Table, fraction: float, seed: int) -> tuple[np.ndarray,
 @app.command("fit")
 def fit_command(
     table: Path = typer.Argument(..., help="The real table: CSV (.csv or .csv.gz) with a header."),
-    out: Path = typer.Option(..., "--out", help="Run directory for the fitted synthesizer."),
+    out: Path = out_dir_option("of the fitted synthesizer.", default=...),
     epochs: int = typer.Option(300, "--epochs", help="Training epochs (TVAE: 300)."),
     batch_size: int = typer.Option(500, "--batch-size", help="Batch size (TVAE: 500)."),
     embedding_dim: int = typer.Option(128, "--embedding-dim", help="Latent size (TVAE: 128)."),
@@ -60,18 +74,21 @@ def fit_command(
     holdout: float = typer.Option(
         0.1, "--holdout", help="Share of rows kept out of training: the privacy baseline."
     ),
-    seed: int = typer.Option(0, "--seed", help="Seed of the split, the transformer, the training."),
-    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    seed: Annotated[
+        int, seed_option("Seed of the split, the transformer, the training.")
+    ] = 0,
+    device: Device = DEFAULT_DEVICE,
+    threads: Threads = None,
+    quiet: Quiet = False,
 ) -> None:
     """Fit a TVAE synthesizer to TABLE and save it to --out."""
     from vaekit.data.table import read_csv
     from vaekit.io.safe import atomic_write_text
     from vaekit.tabular import Synthesizer
 
-    console = Console(stderr=True)
-    if out.exists() and any(out.iterdir()):
-        raise ConfigError(f"{out} already exists and is not empty; choose another --out")
+    console = stderr_console()
+    check_out_dir(out, console)
+    apply_threads(threads, quiet, console)
     real = read_csv(table, parse_types(types))
     train_rows, holdout_rows = split_holdout(real, holdout, seed)
     synth = Synthesizer(epochs=epochs, batch_size=batch_size, embedding_dim=embedding_dim,
@@ -83,27 +100,37 @@ def fit_command(
     atomic_write_text(out / HOLDOUT_JSON, json.dumps(meta))
     console.print(f"fitted on {len(train_rows)} rows ({len(holdout_rows)} held out) in "
                   f"{synth.fit_seconds_:.1f} s; saved to {out}")  # fmt: skip
+    emit_result(out)
 
 
 @app.command("sample")
 def sample_command(
     run: Path = typer.Argument(..., help="A `vaekit synth fit` run directory."),
-    n: int = typer.Option(1000, "-n", "--num-rows", help="Rows to draw."),
-    output: Path = typer.Option(..., "-o", "--output", help="CSV file to write."),
+    n: Annotated[int, num_option("Rows to draw.")] = 1000,
+    num_rows: int = typer.Option(
+        None, "--num-rows", hidden=True, help="Deprecated spelling of -n/--num."
+    ),
+    output: Path = output_option("CSV file to write.", default=...),
     where: list[str] = typer.Option(
         None, "--where", help="Only rows with column=value (repeatable; rejection sampling)."
     ),
-    seed: int = typer.Option(0, "--seed", help="Sampling seed."),
-    device: str = typer.Option("cpu", "--device", help="auto | cpu | cuda."),
+    seed: Annotated[int, seed_option("Sampling seed.")] = 0,
+    device: Device = DEFAULT_DEVICE,
+    threads: Threads = None,
+    quiet: Quiet = False,
 ) -> None:
     """Draw N synthetic rows from RUN into a CSV file."""
     from vaekit.data.table import write_csv
     from vaekit.tabular import Synthesizer
 
+    n = deprecated_alias(num_rows, n, "synth sample --num-rows", "-n/--num")
+    console = stderr_console()
+    apply_threads(threads, quiet, console)
     synth = Synthesizer.load(run, device=device)
     rows = synth.sample_table(n, where=where or None, seed=seed)
     write_csv(rows, output)
-    Console(stderr=True).print(f"wrote {len(rows)} rows to {output}")
+    console.print(f"wrote {len(rows)} rows to {output}")
+    emit_result(output)
 
 
 def _real_split(run: Path, real: Table, real_path: Path) -> tuple[Table, Table | None]:
@@ -120,7 +147,7 @@ def _real_split(run: Path, real: Table, real_path: Path) -> tuple[Table, Table |
         raise DataError(f"{real_path} has {len(real)} rows; the run was fitted on a table of "
                         f"{rows} (give the same --real file)")  # fmt: skip
     if meta.get("sha256") and _digest(real_path) != meta["sha256"]:
-        Console(stderr=True).print(f"[yellow]note: {real_path} differs from the fitted file "
+        stderr_console().print(f"[yellow]note: {real_path} differs from the fitted file "
                                    f"{meta.get('source')} (same row count)")  # fmt: skip
     mask = np.zeros(rows, dtype=bool)
     mask[held] = True
@@ -133,9 +160,22 @@ def report_command(
     real: Path = typer.Option(..., "--real", help="The real table the run was fitted on."),
     test: Path = typer.Option(None, "--test", help="Real test rows for ML efficacy."),
     target: str = typer.Option(None, "--target", help="Column to predict (ML efficacy)."),
-    n: int = typer.Option(None, "-n", "--num-rows", help="Synthetic rows [default: as trained]."),
-    out: Path = typer.Option(None, "--out", help="Report directory [default: RUN/report]."),
-    seed: int = typer.Option(0, "--seed", help="Sampling and subsampling seed."),
+    n: Annotated[int | None, num_option("Synthetic rows. [default: as trained]")] = None,
+    num_rows: int = typer.Option(
+        None, "--num-rows", hidden=True, help="Deprecated spelling of -n/--num."
+    ),
+    output: Annotated[
+        Path | None,
+        output_option("HTML report; report.json and the figures go beside it. "
+                      "[default: RUN/report/report.html]"),
+    ] = None,
+    old_out: Path = typer.Option(
+        None, "--out", hidden=True, help="Deprecated: the report folder; use -o FOLDER/report.html."
+    ),
+    seed: Annotated[int, seed_option("Sampling and subsampling seed.")] = 0,
+    device: Device = DEFAULT_DEVICE,
+    threads: Threads = None,
+    quiet: Quiet = False,
 ) -> None:
     """Quality (SDMetrics' score), ML efficacy and privacy of RUN's synthetic rows."""
     from vaekit.data.table import read_csv
@@ -143,7 +183,14 @@ def report_command(
     from vaekit.tabular.inputs import check_same_columns
     from vaekit.tabular.report import build_report
 
-    synth = Synthesizer.load(run)
+    n = deprecated_alias(num_rows, n, "synth report --num-rows", "-n/--num")
+    folder = deprecated_alias(old_out, None, "synth report --out FOLDER", "-o FOLDER/report.html")
+    output = output or (folder or run / "report") / "report.html"
+    if output.suffix.lower() not in (".html", ".htm"):
+        raise ConfigError(f"the report is an HTML file; got {output.name!r}")
+    console = stderr_console()
+    apply_threads(threads, quiet, console)
+    synth = Synthesizer.load(run, device=device)
     table = read_csv(real, synth.column_types_)
     check_same_columns(table, synth.column_types_, str(real))
     train, holdout = _real_split(run, table, real)
@@ -154,12 +201,13 @@ def report_command(
     if target is not None and test_rows is None and holdout is None:
         raise ConfigError("--target needs --test or a run fitted with --holdout > 0")
     rows = synth.sample_table(n or len(train), seed=seed)
-    out = out or run / "report"
+    out = output.parent
     result = build_report(rows, train, holdout, test_rows, target, out,
                           title=f"Synthetic table report: {run.name}",
                           extra={"fit_seconds": synth.fit_seconds_}, seed=seed)  # fmt: skip
+    if output.name != "report.html":
+        (out / "report.html").replace(output)
     q, p = result["quality"], result["privacy"]
-    console = Console()
     console.print(f"quality score {q['score']:.4f} (column shapes {q['column_shapes']:.4f}, "
                   f"pair trends {q['column_pair_trends']:.4f})")  # fmt: skip
     if "ml_efficacy" in result:
@@ -170,4 +218,4 @@ def report_command(
     if "dcr_holdout_median" in p:
         line += f", holdout {p['dcr_holdout_median']:.4f}"
     console.print(f"{line}; copies of training rows {p['copies_synthetic']:.4f}")
-    console.print(f"report: {out / 'report.html'}")
+    emit_result(output)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 
 from vaekit.config import PRESETS, Config, apply_preset
 from vaekit.errors import ConfigError, VaekitError
+
+if TYPE_CHECKING:
+    from vaekit.data import DataBundle
 
 _FLAGS = {  # CLI parameter -> config key
     "model": "model.name",
@@ -156,7 +159,7 @@ def train_command(
     one model with DistributedDataParallel; --batch-size is the global batch.
     """
     from vaekit.io.run_dir import read_run_config
-    from vaekit.train import resume, train
+    from vaekit.train import resume_run, train_run
     from vaekit.train.distributed import launch_rank
 
     console = Console(stderr=True)
@@ -169,19 +172,20 @@ def train_command(
                 "with --resume only --epochs, --device and --threads may be given "
                 f"(got {', '.join('--' + k.replace('_', '-') for k in others) or '--config/--set'})"
             )
-        result = resume(
+        resumed = resume_run(
             resume_dir, epochs=epochs, device=device, quiet=quiet, console=console, threads=threads
         )
         if launch_rank() == 0:  # under torchrun, rank 0 speaks for the job
-            held_out = _held_out_loss(resume_dir, read_run_config(resume_dir))
-            console.print(f"run {resume_dir}: {result.epochs} epochs done{held_out}",
+            held_out = _held_out_loss(resume_dir, read_run_config(resume_dir), resumed.data)
+            console.print(f"run {resume_dir}: {resumed.result.epochs} epochs done{held_out}",
                           soft_wrap=True)  # fmt: skip
             typer.echo(str(resume_dir))
         return
     cfg = build_config(config_file, flags, sets or [], preset)
-    run_dir = train(cfg, quiet=quiet, console=console)
+    trained = train_run(cfg, quiet=quiet, console=console)
+    run_dir = trained.run_dir
     if launch_rank() == 0:
-        result = _held_out_loss(run_dir, cfg)
+        result = _held_out_loss(run_dir, cfg, trained.data)
         console.print(
             f"[green]trained[/] {cfg.model.name} on {cfg.data.dataset}: {run_dir}{result}",
             soft_wrap=True,
@@ -189,14 +193,16 @@ def train_command(
         typer.echo(str(run_dir))
 
 
-def _held_out_loss(run_dir: Path, cfg: Config) -> str:
+def _held_out_loss(run_dir: Path, cfg: Config, data: DataBundle | None = None) -> str:
     """``"; test loss 102.31 nats"``: the -ELBO of the finished run on its test split (else
-    its validation split), also written to ``evaluation.json``; empty without either."""
+    its validation split), also written to ``evaluation.json``; empty without either.
+    ``data``: the run's prepared data, when at hand (else it is read again)."""
     from vaekit.eval import evaluate_run
     from vaekit.train import resolve_device
 
+    device = resolve_device(cfg.train.device)
     try:
-        r = evaluate_run(run_dir, metrics=["elbo"], device=resolve_device(cfg.train.device))
+        r = evaluate_run(run_dir, metrics=["elbo"], device=device, data=data)
     except VaekitError:  # no held-out split
         return ""
     return f"; {r['split']} loss {r['loss']:.2f} nats (-ELBO, evaluation.json)"

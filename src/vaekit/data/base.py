@@ -8,7 +8,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from vaekit.data.packed import PackedImages
+from vaekit.data.sparse_rows import SparseRows
 from vaekit.errors import DataError
+from vaekit.text.encoding import TokenSequences
 
 
 @dataclass
@@ -66,7 +69,7 @@ class DataBundle:
     mean, std
         Standardization applied to the data (``x' = (x - mean) / std``), or ``None``.
     tokenizer
-        For sequence data (splits of :class:`~vaekit.data.sequences.TokenSequences`), the
+        For sequence data (splits of :class:`~vaekit.text.encoding.TokenSequences`), the
         tokenizer that made the ids; ``None`` for arrays.
     """
 
@@ -101,10 +104,6 @@ class DataBundle:
 
     def to(self, device: torch.device | str) -> DataBundle:
         """Move the in-memory splits to ``device`` (in place) and return the bundle."""
-        from vaekit.data.packed import PackedImages
-        from vaekit.data.sequences import TokenSequences
-        from vaekit.data.sparse_rows import SparseRows
-
         # splits sharing one packed array keep sharing it
         moved: dict[int, PackedImages | SparseRows] = {}
         for s in (self.train, self.val, self.test):

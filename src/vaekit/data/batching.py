@@ -3,7 +3,9 @@
 Data that fits in memory lives as one tensor on the training device (binary images as
 packed bits, unpacked per batch on the device); a batch is an index slice of a per-epoch
 permutation (no per-item Python). Memory-mapped data is read one batch
-at a time through a :class:`torch.utils.data.DataLoader`.
+at a time through a :class:`torch.utils.data.DataLoader`. Token sequences are batched by
+:mod:`vaekit.data.sequences`; the batch-size and shard arithmetic is
+:mod:`vaekit.data.sharding` (re-exported here).
 """
 
 from __future__ import annotations
@@ -16,7 +18,11 @@ from torch.utils.data import DataLoader, Dataset
 
 from vaekit.data.base import Split
 from vaekit.data.packed import PackedImages
+from vaekit.data.sequences import TokenSequences, sequence_batches
+from vaekit.data.sharding import global_batches, shard_bounds
 from vaekit.data.sparse_rows import SparseRows
+
+__all__ = ["Batch", "global_batches", "iterate_batches", "shard_bounds"]
 
 Batch = tuple[torch.Tensor, torch.Tensor | None]
 
@@ -41,23 +47,6 @@ class _RowBatches(Dataset):
 
 def _collate(batch: Batch) -> Batch:
     return batch
-
-
-def shard_bounds(n: int, rank: int, world: int) -> tuple[int, int]:
-    """Rows ``[start, stop)`` of a batch of ``n`` that process ``rank`` of ``world`` takes.
-
-    Contiguous slices whose sizes differ by at most one (as ``torch.tensor_split``).
-    """
-    base, extra = divmod(n, world)
-    start = rank * base + min(rank, extra)
-    return start, start + base + (1 if rank < extra else 0)
-
-
-def global_batches(n: int, batch_size: int, world: int = 1) -> list[int]:
-    """Sizes of an epoch's global batches; with ``world`` processes a last batch smaller
-    than ``world`` is dropped (some process would get no rows)."""
-    sizes = [min(batch_size, n - i) for i in range(0, n, batch_size)]
-    return [b for b in sizes if b >= world] if world > 1 else sizes
 
 
 def iterate_batches(
@@ -88,8 +77,6 @@ def iterate_batches(
         batch of ``batch_size``; dynamic binarization draws the whole global batch, so a
         process's rows are exactly those a single process would see.
     """
-    from vaekit.data.sequences import TokenSequences, sequence_batches
-
     if isinstance(split.x, TokenSequences):  # token ids: length-bucketed, padded per batch
         yield from sequence_batches(split.x, batch_size, shuffle=shuffle, device=device,
                                     shard=shard)  # fmt: skip

@@ -229,7 +229,7 @@ def save_cache(bits: np.ndarray) -> None:
     costs the rendering next time)."""
     import io
 
-    from vaekit.io.safe import atomic_write_bytes
+    from vaekit._tempfiles import atomic_write_bytes
 
     buf = io.BytesIO()
     np.save(buf, bits, allow_pickle=False)

@@ -215,7 +215,7 @@ def format_column(values: np.ndarray, kind: str) -> list[Any]:
 
 def write_csv(table: Table, path: str | Path) -> None:
     """Write ``table`` as CSV (missing cells empty), atomically."""
-    from vaekit.io.safe import atomic_write_text
+    from vaekit._tempfiles import atomic_write_text
 
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")

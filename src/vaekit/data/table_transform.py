@@ -258,7 +258,7 @@ class TableTransformer:
 
     def save(self, path: str | Path) -> None:
         """Write the fitted state as JSON (atomically)."""
-        from vaekit.io.safe import atomic_write_text
+        from vaekit._tempfiles import atomic_write_text
 
         atomic_write_text(path, json.dumps(self.to_dict(), indent=1))
 

@@ -14,8 +14,9 @@ import torch
 
 from vaekit.data.base import DataBundle, Split
 from vaekit.data.download import cache_dir, download
-from vaekit.data.sequences import encode_lines
+from vaekit.data.prepare import _n_val
 from vaekit.errors import ConfigError, DataError
+from vaekit.text.encoding import encode_lines
 from vaekit.text.tokenizers import KINDS, Tokenizer
 
 TEXT_SUFFIXES = (".txt", ".smi")
@@ -190,8 +191,6 @@ def prepare_text(
     validation split is the data's own when it has one, else ``val_size`` of the training
     lines (seeded). The tokenizer is fitted on the training lines only.
     """
-    from vaekit.data.prepare import _n_val
-
     g = torch.Generator().manual_seed(seed)
     train, numbers = raw.train, raw.line_numbers.get("train") or list(range(1, len(raw.train) + 1))
     if max_examples and max_examples < len(train):

@@ -32,12 +32,13 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import _check_feature_names, _check_n_features, check_is_fitted
 
-from vaekit.errors import ConfigError, ModelFileError
+from vaekit._tempfiles import atomic_write_text
+from vaekit.errors import ConfigError, DataError, ModelFileError
 from vaekit.io.model_io import load as load_model
 from vaekit.io.model_io import save_model
 from vaekit.io.run import RUN_JSON, Run, write_run_json
-from vaekit.io.run_dir import never_checkpointed
-from vaekit.io.safe import atomic_write_text, load_tensors, save_tensors
+from vaekit.io.safe import load_tensors, save_tensors
+from vaekit.train.checkpoint import has_checkpoint
 
 ESTIMATOR_JSON = "estimator.json"
 ESTIMATOR_TENSORS = "estimator.safetensors"
@@ -71,9 +72,12 @@ class VAEEstimator(BaseEstimator):
     def _check_features(self, X: Any, arr: np.ndarray, reset: bool) -> None:
         """Record (``reset=True``, in fit) or check ``n_features_in_`` and
         ``feature_names_in_`` as scikit-learn does; ``arr`` is ``X`` as an array."""
-        _check_feature_names(self, X, reset=reset)
-        _check_n_features(self, arr.reshape(len(arr), -1) if arr.ndim > 2 else arr,
-                          reset=reset)  # fmt: skip
+        try:
+            _check_feature_names(self, X, reset=reset)
+            _check_n_features(self, arr.reshape(len(arr), -1) if arr.ndim > 2 else arr,
+                              reset=reset)  # fmt: skip
+        except ValueError as e:  # scikit-learn's wording, as vaekit's one-line DataError
+            raise DataError(str(e)) from None
 
     def _state(self) -> tuple[dict[str, Any], dict[str, Any]]:
         raise NotImplementedError
@@ -119,10 +123,13 @@ class VAEEstimator(BaseEstimator):
                 raise ConfigError(f"{out} was started on other data (the rows differ); "
                                   "resume it with the data it was started on")  # fmt: skip
             return out
+        if out.exists() and not out.is_dir():
+            raise ConfigError(f"run directory {out} is a file; choose another")
         if out.is_dir() and any(out.iterdir()):
-            if not (never_checkpointed(out) or _only_run_files(out)):
+            if not _only_run_files(out):
                 raise ConfigError(f"run directory {out} already exists and is not empty; "
                                   "resume it or choose another")  # fmt: skip
+            _start_over(out)
         out.mkdir(parents=True, exist_ok=True)
         write_run_json(out, self.run_kind)
         meta = {"format": self._format(), "params": self._params_for_file(),
@@ -268,12 +275,33 @@ def fingerprint(*arrays: Any) -> str:
     return h.hexdigest()
 
 
-def _only_run_files(out: Path) -> bool:
-    """A directory holding only the files a fit writes before its first checkpoint."""
-    early = {RUN_JSON, ESTIMATOR_JSON, "model.json", "metrics.jsonl", "checkpoint"}
-    return all(e.name in early or e.name.endswith(".tmp")
-               or (e.name.startswith("member-") and not (e / "checkpoint").exists())
-               for e in out.iterdir())  # fmt: skip
+_EARLY_FILES = {RUN_JSON, ESTIMATOR_JSON, "model.json", "metrics.jsonl"}
+
+
+def _only_run_files(out: Path, top: bool = True) -> bool:
+    """A directory holding only the files a fit writes before its first checkpoint (an
+    ensemble: also its members' directories, ``member-1/``, ... holding the same)."""
+    if has_checkpoint(out / "checkpoint"):
+        return False
+    for e in out.iterdir():
+        if e.is_dir():
+            member = top and e.name.startswith("member-") and _only_run_files(e, top=False)
+            if not (e.name == "checkpoint" or member):
+                return False
+        elif not (e.name in _EARLY_FILES or e.name.endswith(".tmp")):
+            return False
+    return True
+
+
+def _start_over(out: Path, keep: tuple[str, ...] = (RUN_JSON,)) -> None:
+    """Remove what a fit stopped before its first checkpoint left in ``out`` (see
+    :func:`_only_run_files`; ``run.json`` stays), so that the new fit starts clean."""
+    for e in out.iterdir():
+        if e.is_dir():
+            _start_over(e, keep=())
+            e.rmdir()
+        elif e.name not in keep:
+            e.unlink()
 
 
 def _read_json(path: Path) -> Any:

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from rich.console import Console
 
+from vaekit._tempfiles import atomic_write_text
 from vaekit.config import TrainConfig
 from vaekit.data.base import DataBundle, Split
 from vaekit.io.model_io import MODEL_JSON, model_spec
-from vaekit.io.safe import atomic_write_text
 from vaekit.train.trainer import Trainer, TrainResult
 
 
@@ -92,3 +93,13 @@ def seeded(seed: int, device: torch.device) -> Any:
             yield
 
     return ctx()
+
+
+def draw_seed(random_state: Any) -> int:
+    """An integer seed from scikit-learn's ``random_state`` (an int is used as it is;
+    ``None`` or a ``RandomState`` draws one)."""
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        return int(random_state)
+    from sklearn.utils import check_random_state
+
+    return int(check_random_state(random_state).randint(2**31 - 1))

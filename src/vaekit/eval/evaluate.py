@@ -9,7 +9,7 @@ from typing import Any
 
 import torch
 
-from vaekit.data import build_data
+from vaekit.data import DataBundle, build_data
 from vaekit.eval import disentanglement_run as _dis  # noqa: F401  (registers its metric)
 from vaekit.eval import metrics as _metrics  # noqa: F401  (registers the metrics)
 from vaekit.eval import sequences as _sequences  # noqa: F401  (registers its metric)
@@ -34,6 +34,7 @@ def evaluate_run(
     memory_mb: float = 512.0,
     quiet: bool = True,
     disentanglement_points: int = 10000,
+    data: DataBundle | None = None,
 ) -> dict[str, Any]:
     """Evaluate the run's model on ``split`` and merge the results into ``evaluation.json``.
 
@@ -54,6 +55,9 @@ def evaluate_run(
     disentanglement_points
         Training points of the ``disentanglement`` metrics (the study's 10,000; test and
         evaluation points are half as many).
+    data
+        The run's data, already read and prepared as its configuration says (e.g. the
+        bundle training just used); by default it is read again.
 
     Returns
     -------
@@ -71,7 +75,8 @@ def evaluate_run(
             base = tuple(m for m in base if m not in ("latent", "sequence"))
         metrics = list(base) + (["iw"] if iw_samples else [])
     metric_objs = [get_metric(m) for m in metrics]
-    data = build_data(cfg, getattr(model, "tokenizer", None))
+    if data is None:
+        data = build_data(cfg, getattr(model, "tokenizer", None))
     if not explicit and data.train.y is None:  # the default set skips what needs labels
         metric_objs = [m for m in metric_objs if m.name != "probe"]
     if split is None:

@@ -11,13 +11,13 @@ import torch
 from vaekit._version import __version__
 from vaekit.errors import ConfigError, ModelFileError
 from vaekit.io.safe import atomic_write_text, load_tensors, save_tensors
-from vaekit.models import VAE, create_model
+from vaekit.models import BaseModel, create_model
 
 MODEL_JSON = "model.json"
 MODEL_WEIGHTS = "model.safetensors"
 
 
-def model_spec(model: VAE, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def model_spec(model: BaseModel, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """What ``model.json`` holds: registry name, constructor arguments, version."""
     spec = {"model": model.registry_name, "config": model.config, "vaekit_version": __version__}
     if extra:
@@ -25,7 +25,9 @@ def model_spec(model: VAE, extra: dict[str, Any] | None = None) -> dict[str, Any
     return spec
 
 
-def save_model(model: VAE, directory: str | Path, extra: dict[str, Any] | None = None) -> None:
+def save_model(
+    model: BaseModel, directory: str | Path, extra: dict[str, Any] | None = None
+) -> None:
     """Write ``model.json`` and ``model.safetensors`` into ``directory`` (atomically)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -52,7 +54,7 @@ def read_spec(directory: str | Path) -> dict[str, Any]:
     return spec
 
 
-def model_from_spec(directory: str | Path) -> VAE:
+def model_from_spec(directory: str | Path) -> BaseModel:
     """The model ``directory/model.json`` describes, freshly initialised.
 
     Raises
@@ -68,7 +70,7 @@ def model_from_spec(directory: str | Path) -> VAE:
         raise ModelFileError(f"{Path(directory) / MODEL_JSON}: {e}") from None
 
 
-def load(directory: str | Path, device: str | torch.device = "cpu") -> VAE:
+def load(directory: str | Path, device: str | torch.device = "cpu") -> BaseModel:
     """Rebuild a model from a run directory (``model.json`` + ``model.safetensors``).
 
     Nothing in the files is executed: the class comes from vaekit's registry and the

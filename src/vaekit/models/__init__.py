@@ -2,6 +2,8 @@
 
 from vaekit.models import beta_vae, btcvae, cvae, factorvae, hvae, iwae  # noqa: F401, I001
 from vaekit.models import miwae, mult_vae, seq_vae, tvae, vae, vqvae  # noqa: F401, I001
+from vaekit.models.array import ArrayModel
+from vaekit.models.base import BaseModel
 from vaekit.models.beta_vae import BetaVAE
 from vaekit.models.btcvae import BetaTCVAE
 from vaekit.models.cvae import CVAE
@@ -23,6 +25,8 @@ from vaekit.models.vae import VAE
 from vaekit.models.vqvae import VQVAE
 
 __all__ = [
+    "ArrayModel",
+    "BaseModel",
     "RNNLM",
     "SeqVAE",
     "TVAE",

@@ -49,7 +49,6 @@ class BetaTCVAE(VAE):
             raise ConfigError("btcvae needs the Gaussian posterior (its estimator is Gaussian)")
         super().__init__(*args, beta=beta, **kwargs)
         self.alpha, self.gamma, self.dataset_size = float(alpha), float(gamma), int(dataset_size)
-        self._config.update(alpha=self.alpha, gamma=self.gamma, dataset_size=self.dataset_size)
 
     @classmethod
     def data_options(cls, n_train: int) -> dict[str, Any]:

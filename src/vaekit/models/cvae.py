@@ -34,7 +34,6 @@ class CVAE(VAE):
         self.cond_dim = int(num_classes)
         super().__init__(*args, **kwargs)
         self.num_classes = int(num_classes)
-        self._config["num_classes"] = self.num_classes
 
     def condition(self, y: torch.Tensor | None, n: int) -> torch.Tensor:
         if y is None:

@@ -57,11 +57,6 @@ class FactorVAE(VAE):
         for m in self.discriminator.modules():
             if isinstance(m, nn.LeakyReLU):
                 m.negative_slope = 0.2
-        self._config.update(
-            gamma=self.gamma,
-            discriminator_hidden=[int(h) for h in discriminator_hidden],
-            discriminator_lr=self.discriminator_lr,
-        )
 
     def auxiliary_optimizers(self) -> dict[str, tuple[list[nn.Parameter], dict[str, Any]]]:
         params = list(self.discriminator.parameters())

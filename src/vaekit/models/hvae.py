@@ -77,7 +77,7 @@ class HVAE(VAE):
         if top_latent_dim < 1 or iw_samples < 1:
             raise ConfigError("top_latent_dim and iw_samples must be >= 1")
         super().__init__(*args, **kwargs)
-        act = self._config["activation"]
+        act = self.activation
         d1, d2, top_hidden = self.latent_dim, int(top_latent_dim), [int(h) for h in top_hidden]
         self.top_latent_dim, self.inference, self.iw_samples = d2, inference, int(iw_samples)
         # inference: features of z1 (bottom-up) or of the encoder's features (ladder) -> z2
@@ -88,8 +88,6 @@ class HVAE(VAE):
         self.down = MLP(d2, list(reversed(top_hidden)), activation=act)
         self.mid_prior = DiagonalGaussianHead(self.down.out_dim, d1)
         self.top_prior = StandardNormal(d2)
-        self._config.update(top_latent_dim=d2, top_hidden=top_hidden, inference=inference,
-                            iw_samples=self.iw_samples)  # fmt: skip
 
     # ----------------------------------------------------------------- the two layers
     def _layers(

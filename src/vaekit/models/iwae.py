@@ -31,7 +31,6 @@ class IWAE(VAE):
             raise ConfigError(f"iw_samples must be >= 1, got {iw_samples}")
         super().__init__(*args, **kwargs)
         self.iw_samples = int(iw_samples)
-        self._config["iw_samples"] = self.iw_samples
 
     def loss(
         self,

@@ -51,6 +51,7 @@ class MIWAE(VAE):
     """
 
     archs = ("mlp",)
+    fixed_arguments = ("arch", "channels", "batchnorm")
 
     def __init__(
         self,
@@ -87,10 +88,6 @@ class MIWAE(VAE):
             self.decoder = MLPDecoder(self.latent_dim, list(reversed(list(hidden))),
                                       (self.likelihood.param_dim,), activation)  # fmt: skip
         self.k = int(k)
-        self._config.update(k=self.k, likelihood=likelihood,
-                            categorical_blocks=[list(map(int, b)) for b in categorical_blocks])
-        for key in ("arch", "channels", "batchnorm"):
-            self._config.pop(key)
 
     @torch.no_grad()
     def init_output_bias(self, data_mean: torch.Tensor) -> None:

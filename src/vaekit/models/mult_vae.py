@@ -18,6 +18,7 @@ from torch import nn
 from vaekit.distributions import DiagonalNormal
 from vaekit.distributions.likelihoods import Multinomial
 from vaekit.errors import ConfigError, DataError
+from vaekit.models.array import ArrayModel
 from vaekit.models.registry import register_model
 from vaekit.models.vae import VAE
 from vaekit.nn import MLPDecoder, MLPEncoder
@@ -108,6 +109,8 @@ class MultVAE(_ClickInput, VAE):
 
     modality = "interactions"
     archs = ("mlp",)
+    fixed_arguments = ("input_shape", "arch", "likelihood", "activation", "beta", "sigma",
+                       "channels", "batchnorm")  # fmt: skip
 
     def __init__(
         self,
@@ -121,9 +124,7 @@ class MultVAE(_ClickInput, VAE):
         **kwargs: Any,
     ) -> None:
         _check(int(n_items), dropout, l2)
-        for key in ("arch", "likelihood", "activation", "input_shape", "beta"):
-            kwargs.pop(key, None)
-        for key in ("sigma", "channels", "batchnorm"):
+        for key in self.fixed_arguments:
             kwargs.pop(key, None)
         super().__init__(input_shape=(int(n_items),), latent_dim=latent_dim, arch="mlp",
                          hidden=hidden, activation="tanh", likelihood="gaussian",
@@ -131,12 +132,6 @@ class MultVAE(_ClickInput, VAE):
         self.likelihood = Multinomial()
         self.dropout, self.l2 = float(dropout), float(l2)
         self.anneal_cap, self.total_anneal_steps = float(anneal_cap), int(total_anneal_steps)
-        for key in ("input_shape", "arch", "likelihood", "channels", "batchnorm", "sigma",
-                    "activation", "beta"):  # fmt: skip
-            self._config.pop(key)
-        self._config.update(n_items=int(n_items), dropout=self.dropout,
-                            anneal_cap=self.anneal_cap,
-                            total_anneal_steps=self.total_anneal_steps, l2=self.l2)  # fmt: skip
         _paper_init(self)
 
     def encode(self, x: torch.Tensor, y: torch.Tensor | None = None) -> DiagonalNormal:
@@ -156,7 +151,7 @@ class MultVAE(_ClickInput, VAE):
 
 @register_model("mult-dae", "Mult-DAE (Liang et al. 2018): denoising autoencoder with a "
                 "multinomial likelihood over items")  # fmt: skip
-class MultDAE(_ClickInput, VAE):
+class MultDAE(_ClickInput, ArrayModel):
     """Mult-DAE: input dropout, a deterministic tanh code, a multinomial likelihood.
 
     The defaults follow the paper's code: ``[I -> 200 -> I]`` with tanh at the code,
@@ -182,7 +177,7 @@ class MultDAE(_ClickInput, VAE):
         l2: float = 2e-5,
         **unused: Any,
     ) -> None:
-        nn.Module.__init__(self)
+        super().__init__()
         _check(int(n_items), dropout, l2)
         if latent_dim < 1:
             raise ConfigError(f"latent_dim must be >= 1, got {latent_dim}")
@@ -190,8 +185,6 @@ class MultDAE(_ClickInput, VAE):
         self.latent_dim, self.beta = int(latent_dim), 0.0
         self.dropout, self.l2 = float(dropout), float(l2)
         widths = [int(h) for h in hidden]
-        self._config = {"n_items": int(n_items), "latent_dim": self.latent_dim,
-                        "hidden": widths, "dropout": self.dropout, "l2": self.l2}  # fmt: skip
         self.encoder = MLPEncoder(self.input_shape, [*widths, self.latent_dim], 0, "tanh")
         self.decoder = MLPDecoder(self.latent_dim, list(reversed(widths)), self.input_shape,
                                   "tanh")  # fmt: skip
@@ -202,6 +195,10 @@ class MultDAE(_ClickInput, VAE):
         """The code as a point mass: ``mean`` ``(B, D)``, ``logvar`` ``-inf``."""
         code = self.encoder(self._clicks(x), None)  # (B, D)
         return DiagonalNormal(code, torch.full_like(code, float("-inf")))
+
+    def decode_params(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits over items ``(B, I)`` for codes ``(B, D)``."""
+        return self.decoder(z)
 
     def loss(
         self,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from vaekit.errors import ConfigError
 
 if TYPE_CHECKING:
-    from vaekit.models.vae import VAE
+    from vaekit.models.base import BaseModel
 
 
 @dataclass(frozen=True)
@@ -17,17 +17,17 @@ class ModelEntry:
     """A registered model: its class and a one-line description."""
 
     name: str
-    cls: type[VAE]
+    cls: type[BaseModel]
     description: str
 
 
 _REGISTRY: dict[str, ModelEntry] = {}
 
 
-def register_model(name: str, description: str) -> Callable[[type[VAE]], type[VAE]]:
+def register_model(name: str, description: str) -> Callable[[type[BaseModel]], type[BaseModel]]:
     """Class decorator that registers a model under ``name``."""
 
-    def deco(cls: type[VAE]) -> type[VAE]:
+    def deco(cls: type[BaseModel]) -> type[BaseModel]:
         if name in _REGISTRY:
             raise ValueError(f"model {name!r} is registered twice")
         cls.registry_name = name
@@ -42,7 +42,7 @@ def list_models() -> list[ModelEntry]:
     return list(_REGISTRY.values())
 
 
-def get_model_class(name: str) -> type[VAE]:
+def get_model_class(name: str) -> type[BaseModel]:
     """The class registered under ``name``; a :class:`ConfigError` names the choices."""
     try:
         return _REGISTRY[name].cls
@@ -52,7 +52,7 @@ def get_model_class(name: str) -> type[VAE]:
         ) from None
 
 
-def create_model(name: str, **kwargs: Any) -> VAE:
+def create_model(name: str, **kwargs: Any) -> BaseModel:
     """Build the model registered under ``name`` with constructor arguments ``kwargs``."""
     cls = get_model_class(name)
     try:

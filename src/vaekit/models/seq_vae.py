@@ -12,17 +12,17 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
-from torch import nn
 
 from vaekit.distributions import DiagonalNormal
 from vaekit.distributions.factory import make_posterior, make_prior
 from vaekit.distributions.likelihoods import Categorical
 from vaekit.distributions.noise import uniform
 from vaekit.errors import ConfigError, DataError
+from vaekit.models.base import BaseModel
 from vaekit.models.paths import lerp, slerp
 from vaekit.models.registry import register_model
 from vaekit.models.seq_generation import generate
-from vaekit.models.vae import VAE
+from vaekit.models.vae import latent_kl_per_dim
 from vaekit.nn.rnn import SequenceDecoder, SequenceEncoder
 from vaekit.objectives import LossOutput, elbo_loss
 from vaekit.text.tokenizers import BOS_ID, PAD_ID, UNK_ID, Tokenizer
@@ -31,7 +31,7 @@ Texts = str | Sequence[str]
 
 
 @register_model("seq-vae", "sequence VAE (Bowman et al. 2016): GRU encoder/decoder over tokens")
-class SeqVAE(VAE):
+class SeqVAE(BaseModel):
     """VAE over token sequences (sentences, SMILES).
 
     Parameters
@@ -83,7 +83,7 @@ class SeqVAE(VAE):
         likelihood: str = "categorical",
         **unused: Any,
     ) -> None:
-        nn.Module.__init__(self)
+        super().__init__()
         if tokenizer is None:
             raise ConfigError(f"{self.registry_name} needs a tokenizer (train it on text data)")
         if latent_dim < 1:
@@ -103,15 +103,6 @@ class SeqVAE(VAE):
         self.input_shape: tuple[int, ...] = ()
         self.latent_dim, self.beta = int(latent_dim), float(beta)
         self.word_dropout, self.max_length = float(word_dropout), int(max_length)
-        self._config = {
-            "tokenizer": self.tokenizer.to_dict(), "latent_dim": self.latent_dim,
-            "embed_dim": int(embed_dim), "rnn": rnn, "rnn_hidden": int(rnn_hidden),
-            "bidirectional": bool(bidirectional), "decoder_hidden": int(decoder_hidden),
-            "decoder_layers": int(decoder_layers), "word_dropout": self.word_dropout,
-            "max_length": self.max_length, "beta": self.beta, "posterior": posterior,
-            "flow_steps": int(flow_steps), "prior": prior, "prior_components": prior_components,
-            "likelihood": likelihood,
-        }  # fmt: skip
         self.encoder = SequenceEncoder(vocab, embed_dim, rnn_hidden, rnn, bidirectional)
         self.decoder = SequenceDecoder(vocab, embed_dim, decoder_hidden, decoder_layers,
                                        self.latent_dim if self.has_latent else 0)  # fmt: skip
@@ -123,7 +114,7 @@ class SeqVAE(VAE):
     # ----------------------------------------------------------------- ids and text
     def to_ids(self, texts: Texts) -> torch.Tensor:
         """Strings as a ``(B, T)`` id tensor on the model's device (``<eos>`` appended)."""
-        from vaekit.data.sequences import encode_lines
+        from vaekit.text.encoding import encode_lines
 
         lines = [texts] if isinstance(texts, str) else list(texts)
         seqs = encode_lines(lines, self.tokenizer, 0, "input")
@@ -197,6 +188,11 @@ class SeqVAE(VAE):
         out.extra["tokens"] = self.data_dims(x).float().mean()
         return out
 
+    def kl_per_dim(self, q: Any) -> torch.Tensor:
+        """KL(q(z|x) || p(z)) per sequence and dimension ``(B, D)`` (closed form for a
+        Gaussian posterior under the N(0, I) prior)."""
+        return latent_kl_per_dim(self.prior, q)
+
     def log_weights(
         self,
         x: torch.Tensor,
@@ -206,7 +202,7 @@ class SeqVAE(VAE):
         kl_weight: float = 1.0,
         return_log_px: bool = False,
     ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
-        """Log importance weights ``(k, B)`` (see :meth:`VAE.log_weights`)."""
+        """Log importance weights ``(k, B)`` (see :meth:`vaekit.models.VAE.log_weights`)."""
         x = self._ids(x)
         q = self.encode(x) if q is None else q
         b = x.shape[0]

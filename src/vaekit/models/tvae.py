@@ -47,6 +47,7 @@ class TVAE(VAE):
 
     modality = "table"
     archs = ("mlp",)
+    fixed_arguments = ("input_shape", "arch", "likelihood", "channels", "batchnorm")
 
     def __init__(
         self,
@@ -71,10 +72,6 @@ class TVAE(VAE):
                          **kwargs)  # fmt: skip
         self.likelihood = MixedTabular(pairs, sigma)
         self.loss_factor = float(loss_factor)
-        for key in ("input_shape", "arch", "likelihood", "channels", "batchnorm"):
-            self._config.pop(key)
-        self._config.update(spans=[list(p) for p in pairs], loss_factor=self.loss_factor,
-                            sigma=float(sigma))  # fmt: skip
 
     def loss(
         self,

@@ -14,8 +14,8 @@ from vaekit.distributions import DiagonalNormal
 from vaekit.distributions.likelihoods import make_likelihood
 from vaekit.distributions.posteriors import LOGVAR_MIN
 from vaekit.errors import ConfigError
+from vaekit.models.array import ArrayModel
 from vaekit.models.registry import register_model
-from vaekit.models.vae import VAE
 from vaekit.nn import get_activation
 from vaekit.nn.pixelcnn import PixelCNNPrior
 from vaekit.nn.quantizer import Quantized, VectorQuantizerEMA
@@ -45,7 +45,7 @@ class _Decoder(nn.Module):
 
 
 @register_model("vqvae", "VQ-VAE (van den Oord et al. 2017): EMA codebook + PixelCNN code prior")
-class VQVAE(VAE):
+class VQVAE(ArrayModel):
     """Convolutional VQ-VAE with ``num_codes`` codes of dimension ``code_dim``.
 
     Images ``(C, H, W)`` with ``H`` and ``W`` divisible by ``2^len(channels)`` become a grid
@@ -60,6 +60,8 @@ class VQVAE(VAE):
 
     extra_options = ("num_codes", "commitment")
     gaussian_latent = False
+    #: accepted like every array model's, but the architecture is this class's own
+    fixed_arguments = ("arch", "hidden")
 
     def __init__(
         self,
@@ -77,7 +79,7 @@ class VQVAE(VAE):
         prior_layers: int = 6,
         **unused: Any,
     ) -> None:
-        nn.Module.__init__(self)
+        super().__init__()
         self.input_shape = tuple(int(s) for s in input_shape)
         if len(self.input_shape) != 3:
             raise ConfigError(f"vqvae needs (C, H, W) images, got inputs {self.input_shape}")
@@ -91,13 +93,6 @@ class VQVAE(VAE):
         self.grid = (h // scale, w // scale)
         self.latent_dim = self.code_dim * self.grid[0] * self.grid[1]
         self.beta = 1.0
-        self._config = {
-            "input_shape": list(self.input_shape), "latent_dim": self.code_dim,
-            "activation": activation, "likelihood": likelihood, "sigma": float(sigma),
-            "channels": [int(x) for x in channels], "num_codes": self.num_codes,
-            "commitment": float(commitment), "prior_width": prior_width,
-            "prior_layers": prior_layers,
-        }  # fmt: skip
         self.encoder = nn.Sequential(
             _conv_stack(c, channels, activation), nn.Conv2d(channels[-1], self.code_dim, 1)
         )

@@ -3,41 +3,37 @@ protocol, evaluate it, and recommend items to known or new users."""
 
 from __future__ import annotations
 
-import json
 import math
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from vaekit.config import TrainConfig
-from vaekit.data.base import DataBundle, Split
 from vaekit.data.interactions import ClickMatrix, InteractionLog, click_matrix, read_interactions
 from vaekit.data.sparse_rows import SparseRows
 from vaekit.data.strong_split import StrongSplit, strong_split
 from vaekit.errors import ConfigError, DataError, ModelFileError
-from vaekit.io.model_io import MODEL_JSON, load, model_spec, save_model
-from vaekit.io.safe import atomic_write_text, load_tensors, save_tensors
+from vaekit.estimators.base import VAEEstimator, fingerprint
+from vaekit.estimators.fitting import FitProgress, seeded, train_model
 from vaekit.models import create_model
 from vaekit.recsys.baselines import EASE, EASE_LAMBDAS, Popularity
+from vaekit.recsys.files import read_v1, split_from_tensors, split_tensors
 from vaekit.recsys.protocol import evaluate_users, model_scores
 from vaekit.train.device import resolve_device
 from vaekit.train.progress import epoch_bar
 from vaekit.train.selection import Selection
-from vaekit.train.trainer import Trainer
 
-RECOMMENDER_JSON, SPLIT_FILE, IDS_JSON = "recommender.json", "split.safetensors", "ids.json"
-BASELINE_FILE = "baseline.safetensors"
 MODELS = ("mult-vae", "mult-dae", "ease", "popularity")
 NEURAL = ("mult-vae", "mult-dae")
 #: the posterior-collapse hint in the options of ``vaekit recommend fit`` and the estimator
 RECSYS_ADVICE = "Try a smaller --anneal-cap or --latent-dim (Recommender(anneal_cap=...))"
 
 
-class Recommender:
+class Recommender(VAEEstimator):
     """Top-k recommendation from implicit feedback (Liang et al. 2018's protocol).
 
     ``fit(log)`` binarizes the log, splits its users into training, validation and test
@@ -50,7 +46,8 @@ class Recommender:
     Parameters
     ----------
     model
-        ``mult-vae`` (default), ``mult-dae``, ``ease`` or ``popularity``.
+        The model's name: ``mult-vae`` (default), ``mult-dae``, ``ease`` or ``popularity``
+        (the fitted model is :attr:`model_`).
     epochs, batch_size, lr
         Training of the neural models (the paper: 200 epochs, batch 500, Adam 1e-3).
     latent_dim, hidden, dropout
@@ -67,13 +64,27 @@ class Recommender:
     min_rating, min_user_items
         Binarization of a log with ratings (keep ``rating >= min_rating``; ``None`` keeps
         every row) and the fewest items a user needs.
-    heldout_users, heldout_fraction, seed
+    heldout_users, heldout_fraction, random_state
         The split: validation users and as many test users (default 10% each), the share
-        of each held-out user's items to rank, and the seed of both draws (the paper's
-        98765).
+        of each held-out user's items to rank, and the integer seed of both draws and of
+        the training (the paper's 98765). ``seed=`` is a deprecated alias.
     device, verbose
         ``auto``/``cpu``/``cuda``; show training progress.
+
+    Attributes
+    ----------
+    model_
+        The fitted model: a ``mult-vae``/``mult-dae`` network, :class:`EASE` or
+        :class:`Popularity`.
+    split_
+        The :class:`~vaekit.data.strong_split.StrongSplit` fitted on.
+    n_features_in_
+        The number of items (the columns of :meth:`score`).
+    val_scores_, fit_seconds_
+        Validation NDCG@100 (and best epoch, or per lambda) and the seconds of the fit.
     """
+
+    run_kind = "recommender"
 
     def __init__(
         self,
@@ -93,36 +104,62 @@ class Recommender:
         min_user_items: int = 5,
         heldout_users: int | None = None,
         heldout_fraction: float = 0.2,
-        seed: int = 98765,
+        random_state: int = 98765,
         device: str = "auto",
         verbose: bool = False,
+        **deprecated: Any,
     ) -> None:
-        if model not in MODELS:
-            raise ConfigError(f"unknown recommender model {model!r}; choose one of "
-                              f"{', '.join(MODELS)}")  # fmt: skip
-        self.model_name, self.epochs, self.batch_size, self.lr = model, epochs, batch_size, lr
-        self.latent_dim, self.hidden, self.dropout = latent_dim, hidden, dropout
-        self.anneal_cap, self.total_anneal_steps, self.l2 = anneal_cap, total_anneal_steps, l2
-        self.early_stopping, self.ease_lambdas = early_stopping, [float(v) for v in ease_lambdas]
-        self.min_rating, self.min_user_items = min_rating, min_user_items
-        self.heldout_users, self.heldout_fraction = heldout_users, heldout_fraction
-        self.seed, self.device, self.verbose = seed, device, verbose
-        self.model: Any = None
-        self.split_: StrongSplit | None = None
+        self.model = model
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.latent_dim = latent_dim
+        self.hidden = hidden
+        self.dropout = dropout
+        self.anneal_cap = anneal_cap
+        self.total_anneal_steps = total_anneal_steps
+        self.l2 = l2
+        self.early_stopping = early_stopping
+        self.ease_lambdas = ease_lambdas
+        self.min_rating = min_rating
+        self.min_user_items = min_user_items
+        self.heldout_users = heldout_users
+        self.heldout_fraction = heldout_fraction
+        self.random_state = _renamed_seed(random_state, deprecated)
+        self.device = device
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ deprecated names
+    @property
+    def model_name(self) -> str:
+        """Deprecated: use ``model``."""
+        _warn("Recommender.model_name", "model")
+        return self.model
+
+    @property
+    def seed(self) -> int:
+        """Deprecated: use ``random_state``."""
+        _warn("Recommender.seed", "random_state")
+        return self.random_state
 
     def params(self) -> dict[str, Any]:
-        """The constructor arguments (JSON-serialisable)."""
-        return {"model": self.model_name, "epochs": self.epochs, "batch_size": self.batch_size,
-                "lr": self.lr, "latent_dim": self.latent_dim,
-                "hidden": None if self.hidden is None else [int(h) for h in self.hidden],
-                "dropout": self.dropout, "anneal_cap": self.anneal_cap,
-                "total_anneal_steps": self.total_anneal_steps, "l2": self.l2,
-                "early_stopping": self.early_stopping, "ease_lambdas": self.ease_lambdas,
-                "min_rating": self.min_rating, "min_user_items": self.min_user_items,
-                "heldout_users": self.heldout_users, "heldout_fraction": self.heldout_fraction,
-                "seed": self.seed, "device": self.device, "verbose": self.verbose}  # fmt: skip
+        """Deprecated: use ``get_params()``."""
+        _warn("Recommender.params()", "get_params()")
+        return self.get_params(deep=False)
 
     # ------------------------------------------------------------------ fitting
+    def _validate_params(self) -> None:
+        if self.model not in MODELS:
+            raise ConfigError(f"unknown recommender model {self.model!r}; choose one of "
+                              f"{', '.join(MODELS)}")  # fmt: skip
+        for name in ("epochs", "batch_size"):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1):
+                raise ConfigError(f"{name} must be a positive integer, got {v!r}")
+        if not (isinstance(self.random_state, (int, np.integer)) and self.random_state >= 0):
+            raise ConfigError(f"random_state must be a non-negative integer seed, "
+                              f"got {self.random_state!r}")  # fmt: skip
+
     def _clicks(self, data: Any) -> ClickMatrix:
         if isinstance(data, ClickMatrix):
             return data
@@ -133,89 +170,124 @@ class Recommender:
                             f"StrongSplit, got {type(data).__name__}")  # fmt: skip
         return click_matrix(data, self.min_rating, self.min_user_items)
 
-    def fit(self, data: Any, run_dir: str | Path | None = None) -> Recommender:
+    def fit(
+        self,
+        data: Any,
+        out: str | Path | None = None,
+        resume: bool = False,
+        run_dir: str | Path | None = None,
+    ) -> Recommender:
         """Split ``data`` and fit on its training users (see the class docstring).
 
-        ``data``: a log path, an :class:`InteractionLog`, a :class:`ClickMatrix` or a
-        :class:`StrongSplit`. With ``run_dir``, training keeps checkpoints and
-        ``metrics.jsonl`` there and the fitted recommender is saved into it.
+        Parameters
+        ----------
+        data
+            A log path, an :class:`InteractionLog`, a :class:`ClickMatrix` or a
+            :class:`StrongSplit`.
+        out
+            A run directory: ``run.json`` and ``estimator.json`` are written at the start,
+            checkpoints and ``metrics.jsonl`` while training, and the fitted recommender at
+            the end (as :meth:`save` does). The split is a function of the data and the
+            parameters, so a resumed fit rebuilds it (and refuses other data).
+        resume
+            Continue the fit in ``out`` from its last checkpoint; see also :meth:`resume`.
+        run_dir
+            Deprecated alias of ``out``.
         """
-        for name in ("epochs", "batch_size"):
-            v = getattr(self, name)
-            if not (isinstance(v, (int, np.integer)) and v >= 1):
-                raise ConfigError(f"{name} must be a positive integer, got {v!r}")
+        out = _renamed_out(out, run_dir)
+        self._validate_params()
         start = time.perf_counter()
         split = data if isinstance(data, StrongSplit) else strong_split(
-            self._clicks(data), self.heldout_users, self.heldout_fraction, self.seed)
-        self.split_ = split
-        self.val_scores_: dict[str, float] = {}
-        if run_dir is not None:
-            Path(run_dir).mkdir(parents=True, exist_ok=True)
-        if self.model_name == "popularity":
-            self.model = Popularity().fit(split.train)
-        elif self.model_name == "ease":
-            self.model = EASE()
-            found = self.model.fit_select(split.train, split.fold_in("val"),
-                                          split.heldout("val"), self.ease_lambdas)  # fmt: skip
-            self.val_scores_ = {f"lambda={k:g}": v for k, v in found.items()}
+            self._clicks(data), self.heldout_users, self.heldout_fraction,
+            int(self.random_state))  # fmt: skip
+        users, items = _ids(split)
+        run = self._begin_run(out, fingerprint(users, items, *split_tensors(split).values()),
+                              resume)  # fmt: skip
+        val_scores: dict[str, Any] = {}
+        epochs_run = None
+        if self.model == "popularity":
+            model: Any = Popularity().fit(split.train)
+        elif self.model == "ease":
+            model = EASE()
+            found = model.fit_select(split.train, split.fold_in("val"), split.heldout("val"),
+                                     [float(v) for v in self.ease_lambdas])  # fmt: skip
+            val_scores = {f"lambda={k:g}": v for k, v in found.items()}
         else:
-            self._fit_neural(split, run_dir)
+            model, epochs_run, val_scores = self._fit_neural(split, run, resume)
+        self.model_, self.split_, self.val_scores_ = model, split, val_scores
+        if epochs_run is not None:
+            self.epochs_run_ = epochs_run
+        self.n_features_in_ = len(split.items)
+        self._index = self._uindex = None
         self.fit_seconds_ = time.perf_counter() - start
-        if run_dir is not None:
-            self.save(run_dir)
+        self._end_run(run)
         return self
 
-    def _fit_neural(self, split: StrongSplit, run_dir: str | Path | None) -> None:
+    def _fit_neural(
+        self, split: StrongSplit, run: Path | None, resume: bool
+    ) -> tuple[Any, int, dict[str, Any]]:
         device = resolve_device(self.device)
-        torch.manual_seed(self.seed)
         n_items = len(split.items)
         kwargs: dict[str, Any] = {"n_items": n_items, "dropout": self.dropout}
         if self.latent_dim is not None:
-            kwargs["latent_dim"] = self.latent_dim
+            kwargs["latent_dim"] = int(self.latent_dim)
         if self.hidden is not None:
             kwargs["hidden"] = [int(h) for h in self.hidden]
-        if self.model_name == "mult-vae":
+        if self.model == "mult-vae":
             kwargs.update(anneal_cap=self.anneal_cap, total_anneal_steps=self.total_anneal_steps,
                           l2=0.0 if self.l2 is None else self.l2)  # fmt: skip
         else:
             kwargs["l2"] = 0.01 / self.batch_size if self.l2 is None else self.l2
-        self.model = create_model(self.model_name, **kwargs)
         train = split.train
-        bundle = DataBundle("clicks", Split(SparseRows.from_scipy(train)), None, None,
-                            (n_items,))  # fmt: skip
         n_train = train.shape[0]  # type: ignore[attr-defined]
         steps_per_epoch = math.ceil(n_train / self.batch_size)
-        vae = self.model_name == "mult-vae"
+        vae = self.model == "mult-vae"
         cfg = TrainConfig(epochs=int(self.epochs), batch_size=int(self.batch_size), lr=self.lr,
-                          device=str(device), seed=self.seed,
+                          device=str(device), seed=int(self.random_state),
                           early_stopping=int(self.early_stopping),
                           kl_schedule="linear" if vae else "constant",
                           warmup_epochs=self.total_anneal_steps / steps_per_epoch if vae
                           else 0.0)  # fmt: skip
+
         def val_ndcg(model: Any) -> float:
             scores = evaluate_users(lambda x: model_scores(model, x), split, "val",
                                     metrics=("ndcg@100",))  # fmt: skip
             return float(scores["ndcg@100"])
 
-        if run_dir is not None:
-            atomic_write_text(Path(run_dir) / MODEL_JSON,
-                              json.dumps(model_spec(self.model), indent=2))  # fmt: skip
-        label = f"fitting {self.model_name}"
-        with epoch_bar(label, cfg.epochs, self.verbose) as (console, advance):
-            result = Trainer(self.model, bundle, cfg, run_dir, quiet=True, console=console,
-                             selection=Selection("ndcg@100", val_ndcg), on_epoch=advance,
-                             collapse_advice=RECSYS_ADVICE).fit()  # fmt: skip
-        self.model.eval()
-        self.epochs_run_ = result.epochs
-        history = [r["val_ndcg@100"] for r in result.history]
+        with seeded(int(self.random_state), device):
+            model = create_model(self.model, **kwargs)
+            with epoch_bar(f"fitting {self.model}", cfg.epochs, self.verbose) as (console, adv):
+                result = train_model(model, SparseRows.from_scipy(train), cfg,
+                                     FitProgress(console, adv), collapse_advice=RECSYS_ADVICE,
+                                     run_dir=run, resume=resume,
+                                     selection=Selection("ndcg@100", val_ndcg),
+                                     name="clicks")  # fmt: skip
+        history = [r["val_ndcg@100"] for r in _records(run, result.history)]
+        val_scores: dict[str, Any] = {}
         if history:
             best = int(np.argmax(history))
-            self.val_scores_ = {"ndcg@100": float(history[best]), "best_epoch": best + 1}
+            val_scores = {"ndcg@100": float(history[best]), "best_epoch": best + 1}
+        return model, result.epochs, val_scores
+
+    def _read_source(self, source: dict[str, Any]) -> Any:
+        """The interaction log again, from ``run.json``'s ``data`` record.
+
+        Keys: ``path`` (the log file, or MovieLens directory, the fit read; for
+        ``--dataset`` the resolved copy), ``dataset`` (optional, e.g. ``"ml-100k"``: only
+        recorded) and ``columns`` (optional ``{"user": ..., "item": ..., "rating": ...}``,
+        column names or 0-based indices as given to
+        :func:`~vaekit.data.interactions.read_interactions`).
+        """
+        if not isinstance(source, dict) or "path" not in source:
+            raise ConfigError(f"cannot read the recommender's data again from {source!r} "
+                              "(expected a record with 'path')")  # fmt: skip
+        cols = source.get("columns") or {}
+        return read_interactions(source["path"], cols.get("user"), cols.get("item"),
+                                 cols.get("rating"))  # fmt: skip
 
     # ------------------------------------------------------------------ scoring
-    def _check_fitted(self) -> StrongSplit:
-        if self.model is None or self.split_ is None:
-            raise ConfigError("this Recommender is not fitted yet; call fit(log) first")
+    def _fitted_split(self) -> StrongSplit:
+        self._check_fitted()
         return self.split_
 
     def score(self, clicks: Any) -> np.ndarray:
@@ -224,26 +296,27 @@ class Recommender:
         Seen items are not masked (see :meth:`recommend`)."""
         from scipy import sparse
 
-        split = self._check_fitted()
+        self._fitted_split()
         if isinstance(clicks, (list, tuple)) and (not clicks or not sparse.issparse(clicks)):
             clicks = self._rows_of_items(clicks)
         m = clicks.tocsr() if sparse.issparse(clicks) else sparse.csr_matrix(
             np.asarray(clicks, dtype=np.float32))  # fmt: skip
-        if m.shape[1] != len(split.items):
-            raise DataError(f"expected {len(split.items)} item columns, got {m.shape[1]}")
-        if self.model_name in NEURAL:
-            return model_scores(self.model, m.astype(np.float32))
-        return self.model.scores(m)
+        if m.shape[1] != self.n_features_in_:
+            raise DataError(f"expected {self.n_features_in_} item columns (n_features_in_), "
+                            f"got {m.shape[1]}")  # fmt: skip
+        if self.model in NEURAL:
+            return model_scores(self.model_, m.astype(np.float32))
+        return self.model_.scores(m)
 
     @property
     def items(self) -> np.ndarray:
         """The item ids, in column order."""
-        return self._check_fitted().items
+        return self._fitted_split().items
 
     def _rows_of_items(self, lists: Sequence[Sequence[Any]]) -> Any:
         from scipy import sparse
 
-        split = self._check_fitted()
+        split = self._fitted_split()
         index = self._item_index()
         rows, cols = [], []
         for r, items in enumerate(lists):
@@ -265,12 +338,12 @@ class Recommender:
 
     def _item_index(self) -> dict[str, int]:
         if getattr(self, "_index", None) is None:
-            self._index = {str(v): j for j, v in enumerate(self._check_fitted().items)}
+            self._index = {str(v): j for j, v in enumerate(self._fitted_split().items)}
         return self._index
 
     def _user_index(self) -> dict[str, int]:
         if getattr(self, "_uindex", None) is None:
-            self._uindex = {str(v): j for j, v in enumerate(self._check_fitted().users)}
+            self._uindex = {str(v): j for j, v in enumerate(self._fitted_split().users)}
         return self._uindex
 
     def recommend(
@@ -282,7 +355,7 @@ class Recommender:
         are folded in), or a list of item ids (a new user who clicked them). Items the
         user has seen are left out unless ``exclude_seen=False``.
         """
-        split = self._check_fitted()
+        split = self._fitted_split()
         if not (isinstance(k, (int, np.integer)) and k >= 1):
             raise ConfigError(f"k must be a positive integer, got {k!r}")
         if isinstance(user_or_items, (str, int, np.integer)):
@@ -307,85 +380,117 @@ class Recommender:
     def evaluate(self, role: str = "test") -> dict[str, Any]:
         """NDCG@100, Recall@20 and Recall@50 (means and standard errors) on the ``test``
         (or ``val``) users of the fit's split."""
-        split = self._check_fitted()
+        split = self._fitted_split()
         return evaluate_users(self.score, split, role)
 
     # ------------------------------------------------------------------ files
-    def save(self, directory: str | Path) -> Path:
-        """Write the recommender into ``directory``: ``recommender.json``, ``ids.json``,
-        ``split.safetensors`` and the model (``model.json`` + ``model.safetensors``, or
-        ``baseline.safetensors``). No pickle."""
-        split = self._check_fitted()
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        if self.model_name in NEURAL:
-            save_model(self.model, directory)
-        else:
-            save_tensors(directory / BASELINE_FILE,
-                         {k: torch.from_numpy(np.ascontiguousarray(v))
-                          for k, v in self.model.state().items()})  # fmt: skip
-        c, hv, ht = split.clicks, split.val_heldout, split.test_heldout
-        tensors: dict[str, Any] = {"train_rows": split.train_rows, "val_rows": split.val_rows,
-                                   "test_rows": split.test_rows}  # fmt: skip
-        for name, m in (("clicks", c), ("val", hv), ("test", ht)):
-            tensors[f"{name}_indptr"] = m.indptr  # type: ignore[attr-defined]
-            tensors[f"{name}_indices"] = m.indices  # type: ignore[attr-defined]
-        save_tensors(directory / SPLIT_FILE, {k: torch.from_numpy(np.asarray(v, np.int64))
-                                              for k, v in tensors.items()})  # fmt: skip
-        ids = {"users": [str(u) for u in split.users], "items": [str(i) for i in split.items]}
-        atomic_write_text(directory / IDS_JSON, json.dumps(ids))
-        meta = {"format": "vaekit-recommender/1", "params": self.params(),
-                "fit_seconds": getattr(self, "fit_seconds_", None),
-                "validation": getattr(self, "val_scores_", {}),
-                "ease_lambda": self.model.lam if self.model_name == "ease" else None}  # fmt: skip
-        atomic_write_text(directory / RECOMMENDER_JSON, json.dumps(meta, indent=2))
-        return directory
+    def _state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        split = self.split_
+        state = {"users": [str(u) for u in split.users], "items": [str(i) for i in split.items],
+                 "fit_seconds": getattr(self, "fit_seconds_", None),
+                 "validation": self.val_scores_,
+                 "epochs_run": getattr(self, "epochs_run_", None)}  # fmt: skip
+        tensors: dict[str, Any] = {f"split.{k}": v for k, v in split_tensors(split).items()}
+        if self.model not in NEURAL:
+            tensors.update({f"baseline.{k}": np.ascontiguousarray(v)
+                            for k, v in self.model_.state().items()})  # fmt: skip
+        return state, tensors
+
+    def _fitted_models(self) -> list[Any]:
+        return [self.model_] if self.model in NEURAL else []
+
+    def _restore(
+        self, state: dict[str, Any], tensors: dict[str, Any], directory: Path, device: str
+    ) -> None:
+        users = np.array(state["users"], dtype=object)
+        items = np.array(state["items"], dtype=object)
+        split = {k.removeprefix("split."): v for k, v in tensors.items() if k.startswith("split.")}
+        self.split_ = split_from_tensors(split, users, items, directory)
+        baseline = {k.removeprefix("baseline."): v.numpy() for k, v in tensors.items()
+                    if k.startswith("baseline.")}  # fmt: skip
+        self.model_ = self._model_from(directory, baseline, device)
+        self.val_scores_ = dict(state.get("validation") or {})
+        self.fit_seconds_ = state.get("fit_seconds")
+        if state.get("epochs_run") is not None:
+            self.epochs_run_ = int(state["epochs_run"])
+
+    def _model_from(self, directory: Path, baseline: dict[str, np.ndarray], device: str) -> Any:
+        """The fitted model saved in ``directory`` (a network) or as ``baseline`` arrays."""
+        if self.model in NEURAL:
+            (model,) = self._load_models(directory, 1, resolve_device(device))
+            if model.registry_name != self.model:
+                raise ModelFileError(f"{directory}: holds a {model.registry_name!r} model, "
+                                     f"not {self.model!r}")  # fmt: skip
+            return model
+        if self.model not in MODELS:
+            raise ModelFileError(f"{directory}: unknown recommender model {self.model!r}")
+        model = Popularity() if self.model == "popularity" else EASE()
+        try:
+            model.load_state(baseline)
+        except KeyError as e:
+            raise ModelFileError(f"{directory}: the {self.model} state misses {e}") from None
+        return model
 
     @classmethod
-    def load(cls, directory: str | Path, device: str = "cpu") -> Recommender:
-        """A recommender saved by :meth:`save` (or ``vaekit recommend fit``)."""
-        from scipy import sparse
+    def load(cls, path: str | Path, device: str = "cpu") -> Recommender:
+        """A recommender saved by :meth:`save` (or fitted with ``out=``, or by
+        ``vaekit recommend fit``), including those saved by earlier versions."""
+        return super().load(path, device)
 
-        directory = Path(directory)
-        path = directory / RECOMMENDER_JSON
+    @classmethod
+    def _load_legacy(cls, path: Path, device: str) -> Recommender:
+        """A directory written before run directories (``recommender.json``)."""
+        meta, split, baseline = read_v1(path)
+        params = dict(meta["params"], device=device)
+        params["random_state"] = params.pop("seed", 98765)
         try:
-            meta = json.loads(path.read_text())
-            rec = cls(**dict(meta["params"], device=device))
-            rec.fit_seconds_ = meta.get("fit_seconds")
-            rec.val_scores_ = dict(meta.get("validation") or {})
-            ids = json.loads((directory / IDS_JSON).read_text())
-            users = np.array(ids["users"], dtype=object)
-            items = np.array(ids["items"], dtype=object)
-        except FileNotFoundError as e:
-            raise ModelFileError(f"{directory}: {Path(e.filename).name} not found (is it a "
-                                 "`vaekit recommend fit` run?)") from None  # fmt: skip
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+            rec = cls(**params)
+        except TypeError as e:
             raise ModelFileError(f"{path}: bad recommender settings ({e})") from None
-        t, _ = load_tensors(directory / SPLIT_FILE)
-        try:
-            n_u, n_i = len(users), len(items)
-
-            def csr(prefix: str, n_rows: int) -> Any:
-                ind, ptr = t[f"{prefix}_indices"].numpy(), t[f"{prefix}_indptr"].numpy()
-                ones = np.ones(len(ind), np.float32)
-                return sparse.csr_matrix((ones, ind, ptr), shape=(n_rows, n_i))
-
-            val_rows, test_rows = t["val_rows"].numpy(), t["test_rows"].numpy()
-            rec.split_ = StrongSplit(csr("clicks", n_u), users, items, t["train_rows"].numpy(),
-                                     val_rows, test_rows, csr("val", len(val_rows)),
-                                     csr("test", len(test_rows)))  # fmt: skip
-        except (KeyError, ValueError) as e:
-            raise ModelFileError(f"{directory / SPLIT_FILE}: bad split ({e})") from None
-        if rec.model_name in NEURAL:
-            rec.model = load(directory, device=resolve_device(device))
-            if rec.model.registry_name != rec.model_name:
-                raise ModelFileError(f"{directory}: holds a {rec.model.registry_name!r} model, "
-                                     f"not {rec.model_name!r}")  # fmt: skip
-        else:
-            state, _ = load_tensors(directory / BASELINE_FILE)
-            rec.model = Popularity() if rec.model_name == "popularity" else EASE()
-            try:
-                rec.model.load_state({k: v.numpy() for k, v in state.items()})
-            except KeyError as e:
-                raise ModelFileError(f"{directory / BASELINE_FILE}: missing {e}") from None
+        rec.split_ = split
+        rec.n_features_in_ = len(split.items)
+        rec.fit_seconds_ = meta.get("fit_seconds")
+        rec.val_scores_ = dict(meta.get("validation") or {})
+        rec.model_ = rec._model_from(path, baseline, device)
         return rec
+
+
+def _ids(split: StrongSplit) -> tuple[np.ndarray, np.ndarray]:
+    return (np.asarray([str(u) for u in split.users], dtype=object),
+            np.asarray([str(i) for i in split.items], dtype=object))  # fmt: skip
+
+
+def _records(run: Path | None, history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every epoch's record: from ``metrics.jsonl`` when the fit kept one (a resumed fit
+    returns only the epochs it ran itself)."""
+    if run is None:
+        return history
+    from vaekit.io.run_dir import read_metrics
+
+    return [r for r in read_metrics(run) if "val_ndcg@100" in r]
+
+
+def _renamed_out(out: str | Path | None, run_dir: str | Path | None) -> str | Path | None:
+    if run_dir is None:
+        return out
+    _warn("fit(run_dir=...)", "fit(out=...)")
+    if out is not None:
+        raise ConfigError("give out= only (run_dir= is its deprecated name)")
+    return run_dir
+
+
+def _renamed_seed(random_state: Any, deprecated: dict[str, Any]) -> Any:
+    """``random_state``, or the value of the deprecated ``seed=`` keyword."""
+    unknown = set(deprecated) - {"seed"}
+    if unknown:
+        raise TypeError(f"Recommender() got an unexpected keyword argument "
+                        f"{sorted(unknown)[0]!r}")  # fmt: skip
+    if "seed" in deprecated:
+        _warn("Recommender(seed=...)", "random_state=...", stacklevel=4)
+        return deprecated["seed"]
+    return random_state
+
+
+def _warn(old: str, new: str, stacklevel: int = 3) -> None:
+    warnings.warn(f"{old} is deprecated and will be removed in the next release; use {new}",
+                  DeprecationWarning, stacklevel=stacklevel)  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -12,27 +13,24 @@ import numpy as np
 import torch
 
 from vaekit.config import TrainConfig
-from vaekit.data.base import DataBundle, Split
 from vaekit.data.table import Table
 from vaekit.data.table_transform import TableTransformer
 from vaekit.errors import ConfigError, DataError, ModelFileError
-from vaekit.io.model_io import MODEL_JSON, load, model_spec, save_model
-from vaekit.io.safe import atomic_write_text
+from vaekit.estimators.base import VAEEstimator, fingerprint
+from vaekit.estimators.fitting import FitProgress, seeded, train_model
 from vaekit.models import create_model
 from vaekit.tabular.inputs import as_table, check_same_columns, parse_conditions
 from vaekit.train.device import resolve_device
 from vaekit.train.progress import epoch_bar
-from vaekit.train.trainer import Trainer
 
 SYNTH_JSON, TRANSFORMER_JSON = "synthesizer.json", "transformer.json"
 #: rejection sampling gives up after drawing this many rows per requested row
 MAX_DRAWS_PER_ROW = 200
-
-
 #: the posterior-collapse hint in the options of ``vaekit synth fit`` and the estimator
 SYNTH_ADVICE = "Try a smaller --embedding-dim (Synthesizer(embedding_dim=...)) or more --epochs"
 
-class Synthesizer:
+
+class Synthesizer(VAEEstimator):
     """Synthetic tables from a TVAE (Xu et al. 2019) trained by vaekit's Trainer.
 
     ``fit(data)`` learns a :class:`~vaekit.data.table_transform.TableTransformer` (a Bayesian
@@ -54,14 +52,29 @@ class Synthesizer:
         categorical column (rarer levels share an "other" slot).
     types
         Column types to use instead of the inferred ones, ``{name: type}``.
-    seed
-        Seeds the transformer, the initialisation, the batches and (unless ``sample`` gets
-        its own) the sampling.
+    random_state
+        An integer seed of the transformer, the initialisation, the batches and (unless
+        ``sample`` gets its own) the sampling. ``seed=`` is a deprecated alias.
     device
         ``"auto"``, ``"cpu"`` or ``"cuda"``.
     verbose
         Show the training progress bar.
+
+    Attributes
+    ----------
+    model_
+        The fitted ``tvae`` model.
+    transformer_
+        The fitted :class:`~vaekit.data.table_transform.TableTransformer`.
+    column_types_
+        ``{column: type}`` of the fitted table.
+    n_features_in_, feature_names_in_
+        The number and names of the fitted table's columns.
+    n_rows_, fit_seconds_, transform_seconds_
+        Rows fitted on, seconds of the whole fit and of the transform.
     """
+
+    run_kind = "synthesizer"
 
     def __init__(
         self,
@@ -75,97 +88,168 @@ class Synthesizer:
         max_modes: int = 10,
         max_categories: int = 100,
         types: dict[str, str] | None = None,
-        seed: int = 0,
+        random_state: int = 0,
         device: str = "auto",
         verbose: bool = False,
+        **deprecated: Any,
     ) -> None:
-        self.epochs, self.batch_size, self.lr = epochs, batch_size, lr
-        self.embedding_dim, self.hidden = embedding_dim, list(hidden)
-        self.loss_factor, self.l2scale = loss_factor, l2scale
-        self.max_modes, self.max_categories = max_modes, max_categories
-        self.types, self.seed, self.device, self.verbose = types, seed, device, verbose
-        self.model: Any = None
-        self.transformer: TableTransformer | None = None
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.embedding_dim = embedding_dim
+        self.hidden = hidden
+        self.loss_factor = loss_factor
+        self.l2scale = l2scale
+        self.max_modes = max_modes
+        self.max_categories = max_categories
+        self.types = types
+        self.random_state = _renamed_seed(type(self), random_state, deprecated)
+        self.device = device
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ deprecated names
+    @property
+    def seed(self) -> int:
+        """Deprecated: use ``random_state``."""
+        _warn("Synthesizer.seed", "random_state")
+        return self.random_state
+
+    @property
+    def model(self) -> Any:
+        """Deprecated: use ``model_``."""
+        _warn("Synthesizer.model", "model_")
+        return getattr(self, "model_", None)
+
+    @property
+    def transformer(self) -> TableTransformer | None:
+        """Deprecated: use ``transformer_``."""
+        _warn("Synthesizer.transformer", "transformer_")
+        return getattr(self, "transformer_", None)
+
+    def params(self) -> dict[str, Any]:
+        """Deprecated: use ``get_params()``."""
+        _warn("Synthesizer.params()", "get_params()")
+        return self.get_params(deep=False)
 
     # ------------------------------------------------------------------ fitting
-    def params(self) -> dict[str, Any]:
-        """The constructor arguments (JSON-serialisable)."""
-        return {"epochs": self.epochs, "batch_size": self.batch_size, "lr": self.lr,
-                "embedding_dim": self.embedding_dim, "hidden": self.hidden,
-                "loss_factor": self.loss_factor, "l2scale": self.l2scale,
-                "max_modes": self.max_modes, "max_categories": self.max_categories,
-                "types": self.types, "seed": self.seed, "device": self.device,
-                "verbose": self.verbose}  # fmt: skip
+    def _validate_params(self) -> None:
+        for name in ("epochs", "batch_size", "embedding_dim", "max_modes", "max_categories"):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1):
+                raise ConfigError(f"{name} must be a positive integer, got {v!r}")
+        if not (isinstance(self.random_state, (int, np.integer)) and self.random_state >= 0):
+            raise ConfigError(f"random_state must be a non-negative integer seed, "
+                              f"got {self.random_state!r}")  # fmt: skip
 
-    def fit(self, data: Any, run_dir: str | Path | None = None) -> Synthesizer:
+    def fit(
+        self,
+        data: Any,
+        out: str | Path | None = None,
+        resume: bool = False,
+        run_dir: str | Path | None = None,
+    ) -> Synthesizer:
         """Fit to ``data`` (a pandas DataFrame, a :class:`Table` or a CSV path).
 
-        With ``run_dir`` the training keeps checkpoints and ``metrics.jsonl`` there and the
-        fitted synthesizer is saved into it (as :meth:`save` does).
+        Parameters
+        ----------
+        data
+            The table.
+        out
+            A run directory: ``run.json``, ``estimator.json`` and ``transformer.json`` are
+            written at the start, checkpoints and ``metrics.jsonl`` while training, and the
+            fitted synthesizer at the end (as :meth:`save` does).
+        resume
+            Continue the fit in ``out`` from its last checkpoint (same data and settings);
+            see also :meth:`resume`.
+        run_dir
+            Deprecated alias of ``out``.
         """
-        for name in ("epochs", "batch_size", "embedding_dim"):
-            v = getattr(self, name)
-            if not (isinstance(v, (int, np.integer)) and v >= 1):
-                raise ConfigError(f"{name} must be a positive integer, got {v!r}")
+        out = _renamed_out(out, run_dir)
+        self._validate_params()
         table, kind = as_table(data, self.types)
         if len(table) < 2:
             raise DataError(f"need at least 2 rows to fit, got {len(table)}")
-        self.input_kind_ = "pandas" if kind == "pandas" else "table"
-        self.column_types_ = dict(table.types)
         start = time.perf_counter()
-        self.transformer = TableTransformer(self.max_modes, max_categories=self.max_categories,
-                                            seed=self.seed).fit(table)  # fmt: skip
-        x = torch.from_numpy(self.transformer.transform(table))  # (N, D)
-        self.transform_seconds_ = time.perf_counter() - start
+        run = self._begin_run(out, table_fingerprint(table), resume)
+        transformer = self._transformer(table, run, resume)
+        x = torch.from_numpy(transformer.transform(table))  # (N, D)
+        transform_seconds = time.perf_counter() - start
         device = resolve_device(self.device)
-        torch.manual_seed(self.seed)
-        spans = [[s.activation, s.size] for s in self.transformer.spans]
-        self.model = create_model("tvae", spans=spans, latent_dim=self.embedding_dim,
-                                  hidden=self.hidden, loss_factor=self.loss_factor)  # fmt: skip
-        self.model.init_output_bias(x.mean(0))
-        bundle = DataBundle("table", Split(x), None, None, (x.shape[1],))
+        spans = [[s.activation, s.size] for s in transformer.spans]
         cfg = TrainConfig(epochs=int(self.epochs), batch_size=int(self.batch_size),
                           lr=self.lr, weight_decay=self.l2scale, device=str(device),
-                          seed=self.seed)  # fmt: skip
-        if run_dir is not None:
-            run_dir = Path(run_dir)
-            run_dir.mkdir(parents=True, exist_ok=True)
-            self.transformer.save(run_dir / TRANSFORMER_JSON)
-            atomic_write_text(run_dir / MODEL_JSON, json.dumps(model_spec(self.model), indent=2))
-        with epoch_bar("fitting the TVAE", cfg.epochs, self.verbose) as (console, advance):
-            Trainer(self.model, bundle, cfg, run_dir, quiet=True, console=console,
-                    on_epoch=advance, collapse_advice=SYNTH_ADVICE).fit()  # fmt: skip
-        self.model.eval()
-        self.fit_seconds_ = time.perf_counter() - start
+                          seed=int(self.random_state))  # fmt: skip
+        with seeded(int(self.random_state), device):
+            model = create_model("tvae", spans=spans, latent_dim=int(self.embedding_dim),
+                                 hidden=[int(h) for h in self.hidden],
+                                 loss_factor=self.loss_factor)  # fmt: skip
+            model.init_output_bias(x.mean(0))
+            with epoch_bar("fitting the TVAE", cfg.epochs, self.verbose) as (console, advance):
+                train_model(model, x, cfg, FitProgress(console, advance),
+                            collapse_advice=SYNTH_ADVICE, run_dir=run, resume=resume,
+                            name="table")  # fmt: skip
+        self.model_, self.transformer_ = model, transformer
+        self.input_kind_ = "pandas" if kind == "pandas" else "table"
+        self.column_types_ = dict(table.types)
+        self.feature_names_in_ = np.asarray(table.names, dtype=object)
+        self.n_features_in_ = len(table.names)
         self.n_rows_ = len(table)
-        if run_dir is not None:
-            self.save(run_dir)
+        self.transform_seconds_ = transform_seconds
+        self.fit_seconds_ = time.perf_counter() - start
+        self._end_run(run)
         return self
 
-    # ------------------------------------------------------------------ sampling
-    def _check_fitted(self) -> None:
-        if self.model is None or self.transformer is None:
-            raise ConfigError("this Synthesizer is not fitted yet; call fit(data) first")
+    def _transformer(self, table: Table, run: Path | None, resume: bool) -> TableTransformer:
+        """The fitted transformer: saved in ``run`` at the start of a fit, read back from
+        there when resuming (so a resumed fit works on the same transformed rows)."""
+        path = None if run is None else run / TRANSFORMER_JSON
+        if resume and path is not None and path.is_file():
+            return TableTransformer.load(path)  # the data is the same: _begin_run checked it
+        transformer = TableTransformer(int(self.max_modes), max_categories=int(self.max_categories),
+                                       seed=int(self.random_state)).fit(table)  # fmt: skip
+        if path is not None:
+            transformer.save(path)
+        return transformer
 
+    def _read_source(self, source: dict[str, Any]) -> Any:
+        """The training table again, from ``run.json``'s ``data`` record.
+
+        Keys: ``path`` (the CSV file the fit read), ``types`` (optional ``{column: type}``
+        it was read with) and ``holdout`` (optional ``{"fraction": f, "seed": s}``: the
+        rows :func:`split_holdout` held out of training are left out again).
+        """
+        from vaekit.data.table import read_csv
+
+        if not isinstance(source, dict) or "path" not in source:
+            raise ConfigError(f"cannot read the synthesizer's data again from {source!r} "
+                              "(expected a record with 'path')")  # fmt: skip
+        table = read_csv(source["path"], source.get("types"))
+        held = source.get("holdout")
+        if held:
+            rows, _ = split_holdout(len(table), float(held["fraction"]), int(held["seed"]))
+            table = table.select(rows)
+        return table
+
+    # ------------------------------------------------------------------ sampling
     @torch.no_grad()
     def sample_table(self, n: int, where: Any = None, seed: int | None = None,
                      batch_size: int = 10_000) -> Table:  # fmt: skip
         """``n`` synthetic rows as a :class:`Table`; ``where`` (``{"col": value}`` or
-        ``["col=value"]``) keeps only rows with those values (rejection sampling)."""
+        ``["col=value"]``) keeps only rows with those values (rejection sampling).
+        ``seed`` defaults to ``random_state``."""
         self._check_fitted()
-        assert self.transformer is not None
         if not (isinstance(n, (int, np.integer)) and n >= 1):
             raise ConfigError(f"n must be a positive integer, got {n!r}")
         conditions = parse_conditions(where, self.column_types_)
         self._check_reachable(conditions)
-        gen_seed = self.seed if seed is None else seed
+        gen_seed = int(self.random_state if seed is None else seed)
         parts, have, drawn, limit = [], 0, 0, max(n * MAX_DRAWS_PER_ROW, 100_000)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(gen_seed)
             while have < n:
                 m = batch_size if conditions else min(batch_size, n - have)
-                rows = self.model.sample_rows(m).cpu().numpy()  # (m, D)
-                table = self.transformer.inverse_transform(rows, seed=gen_seed + drawn)
+                rows = self.model_.sample_rows(m).cpu().numpy()  # (m, D)
+                table = self.transformer_.inverse_transform(rows, seed=gen_seed + drawn)
                 drawn += m
                 keep = _matches(table, conditions)
                 if keep.any():
@@ -186,9 +270,8 @@ class Synthesizer:
         return table.to_pandas() if self.input_kind_ == "pandas" else table
 
     def _check_reachable(self, conditions: dict[str, Any]) -> None:
-        assert self.transformer is not None
         for name, value in conditions.items():
-            info = self.transformer.columns[name]
+            info = self.transformer_.columns[name]
             if info["kind"] == "integer":
                 if not info["min"] <= value <= info["max"]:
                     raise DataError(f"--where {name}={value:g}: outside the training range "
@@ -197,54 +280,123 @@ class Synthesizer:
                 raise DataError(f"--where {name}={value}: no such value in the training data")
 
     def transformed(self, data: Any) -> np.ndarray:
-        """``data`` (with the fitted columns) as the model's ``(N, D)`` input."""
+        """``data`` (with the fitted columns, ``feature_names_in_``) as the model's
+        ``(N, D)`` input."""
         self._check_fitted()
-        assert self.transformer is not None
         table, _ = as_table(data, self.types)
-        check_same_columns(table, self.column_types_, "data")
-        return self.transformer.transform(table)
+        expected = {str(n): self.column_types_[str(n)] for n in self.feature_names_in_}
+        check_same_columns(table, expected, "data")
+        return self.transformer_.transform(table)
 
     # ------------------------------------------------------------------ files
-    def save(self, directory: str | Path) -> Path:
-        """Write ``model.json`` + ``model.safetensors``, ``transformer.json`` and
-        ``synthesizer.json`` into ``directory``. No pickle."""
-        self._check_fitted()
-        assert self.transformer is not None
-        directory = Path(directory)
-        save_model(self.model, directory)
-        self.transformer.save(directory / TRANSFORMER_JSON)
-        meta = {"format": "vaekit-synthesizer/1", "params": self.params(),
-                "column_types": self.column_types_, "input_kind": self.input_kind_,
+    def _state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        return {"column_types": self.column_types_, "input_kind": self.input_kind_,
                 "n_rows": self.n_rows_, "fit_seconds": self.fit_seconds_,
-                "transform_seconds": self.transform_seconds_}  # fmt: skip
-        atomic_write_text(directory / SYNTH_JSON, json.dumps(meta, indent=2))
-        return directory
+                "transform_seconds": self.transform_seconds_}, {}  # fmt: skip
+
+    def _fitted_models(self) -> list[Any]:
+        return [self.model_]
+
+    def _restore(
+        self, state: dict[str, Any], tensors: dict[str, Any], directory: Path, device: str
+    ) -> None:
+        self.column_types_ = {str(k): str(v) for k, v in state["column_types"].items()}
+        self.input_kind_ = str(state["input_kind"])
+        self.n_rows_ = int(state["n_rows"])
+        self.fit_seconds_ = float(state["fit_seconds"])
+        self.transform_seconds_ = float(state["transform_seconds"])
+        self.transformer_ = TableTransformer.load(directory / TRANSFORMER_JSON)
+        (self.model_,) = self._load_models(directory, 1, resolve_device(device))
+        _check_tvae(self.model_, directory)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the fitted synthesizer as a run directory at ``path`` (no pickle):
+        ``run.json``, ``estimator.json``, ``transformer.json`` and the model
+        (``model.json`` + ``model.safetensors``). Returns ``path``."""
+        self._check_fitted()
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.transformer_.save(path / TRANSFORMER_JSON)
+        return super().save(path)
 
     @classmethod
-    def load(cls, directory: str | Path, device: str = "cpu") -> Synthesizer:
-        """A synthesizer saved by :meth:`save` (or ``vaekit synth fit``)."""
-        directory = Path(directory)
-        path = directory / SYNTH_JSON
+    def load(cls, path: str | Path, device: str = "cpu") -> Synthesizer:
+        """A synthesizer saved by :meth:`save` (or fitted with ``out=``, or by
+        ``vaekit synth fit``), including those saved by earlier versions."""
+        return super().load(path, device)
+
+    @classmethod
+    def _load_legacy(cls, path: Path, device: str) -> Synthesizer:
+        """A directory written before run directories (``synthesizer.json``)."""
+        meta_path = path / SYNTH_JSON
         try:
-            meta = json.loads(path.read_text())
+            meta = json.loads(meta_path.read_text())
             params = dict(meta["params"], device=device)
+            params["random_state"] = params.pop("seed", 0)
             synth = cls(**params)
-            synth.column_types_ = dict(meta["column_types"])
+            synth.column_types_ = {str(k): str(v) for k, v in meta["column_types"].items()}
             synth.input_kind_ = str(meta["input_kind"])
             synth.n_rows_ = int(meta["n_rows"])
             synth.fit_seconds_ = float(meta["fit_seconds"])
             synth.transform_seconds_ = float(meta["transform_seconds"])
         except FileNotFoundError:
-            raise ModelFileError(f"{path}: not found (is {directory} a `vaekit synth fit` "
+            raise ModelFileError(f"{meta_path}: not found (is {path} a `vaekit synth fit` "
                                  "run?)") from None  # fmt: skip
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
-            raise ModelFileError(f"{path}: bad synthesizer settings ({e})") from None
-        synth.transformer = TableTransformer.load(directory / TRANSFORMER_JSON)
-        synth.model = load(directory, device=resolve_device(device))
-        if synth.model.registry_name != "tvae":
-            raise ModelFileError(f"{directory}: holds a {synth.model.registry_name!r} model, "
-                                 "not a tvae")  # fmt: skip
+            raise ModelFileError(f"{meta_path}: bad synthesizer settings ({e})") from None
+        synth.feature_names_in_ = np.asarray(list(synth.column_types_), dtype=object)
+        synth.n_features_in_ = len(synth.column_types_)
+        synth.transformer_ = TableTransformer.load(path / TRANSFORMER_JSON)
+        (synth.model_,) = cls._load_models(path, 1, resolve_device(device))
+        _check_tvae(synth.model_, path)
         return synth
+
+
+def split_holdout(n_rows: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded (training rows, holdout rows) indices of a table of ``n_rows`` rows;
+    ``fraction`` of the rows held out (the privacy baseline of ``vaekit synth report``)."""
+    if not 0 <= fraction < 1:
+        raise ConfigError(f"--holdout must lie in [0, 1), got {fraction}")
+    perm = np.random.default_rng(seed).permutation(n_rows)
+    n = int(round(fraction * n_rows))
+    return np.sort(perm[n:]), np.sort(perm[:n])
+
+
+def table_fingerprint(table: Table) -> str:
+    """A sha256 over a table's column names, types and values."""
+    head = np.asarray([f"{n}:{table.types[n]}" for n in table.names], dtype=object)
+    return fingerprint(head, *(table.columns[n] for n in table.names))
+
+
+def _check_tvae(model: Any, directory: Path) -> None:
+    if model.registry_name != "tvae":
+        raise ModelFileError(f"{directory}: holds a {model.registry_name!r} model, not a tvae")
+
+
+def _renamed_out(out: str | Path | None, run_dir: str | Path | None) -> str | Path | None:
+    if run_dir is None:
+        return out
+    _warn("fit(run_dir=...)", "fit(out=...)")
+    if out is not None:
+        raise ConfigError("give out= only (run_dir= is its deprecated name)")
+    return run_dir
+
+
+def _renamed_seed(cls: type, random_state: Any, deprecated: dict[str, Any]) -> Any:
+    """``random_state``, or the value of the deprecated ``seed=`` keyword."""
+    unknown = set(deprecated) - {"seed"}
+    if unknown:
+        raise TypeError(f"{cls.__name__}() got an unexpected keyword argument "
+                        f"{sorted(unknown)[0]!r}")  # fmt: skip
+    if "seed" in deprecated:
+        _warn(f"{cls.__name__}(seed=...)", "random_state=...", stacklevel=4)
+        return deprecated["seed"]
+    return random_state
+
+
+def _warn(old: str, new: str, stacklevel: int = 3) -> None:
+    warnings.warn(f"{old} is deprecated and will be removed in the next release; use {new}",
+                  DeprecationWarning, stacklevel=stacklevel)  # fmt: skip
 
 
 def _matches(table: Table, conditions: dict[str, Any]) -> np.ndarray:

@@ -145,7 +145,7 @@ class Tokenizer:
 
     def save(self, path: str | Path) -> None:
         """Write the tokenizer as JSON (atomically)."""
-        from vaekit.io.safe import atomic_write_text
+        from vaekit._tempfiles import atomic_write_text
 
         atomic_write_text(Path(path), json.dumps(self.to_dict(), indent=1))
 

@@ -1,8 +1,9 @@
-"""``train(config)`` and ``resume(run_dir)``: a run directory from a configuration."""
+"""``fit(config)`` and ``resume(run_dir)``: a run directory from a configuration."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +28,23 @@ from vaekit.io.safe import atomic_write_text
 from vaekit.models import VAE, create_model, get_model_class
 from vaekit.train import distributed
 from vaekit.train.checkpoint import has_checkpoint
-from vaekit.train.device import resolve_device
+from vaekit.train.device import flush_denormals, resolve_device
 from vaekit.train.threads import set_threads
-from vaekit.train.trainer import CHECKPOINT_DIR, Trainer, TrainResult, flush_denormals
+from vaekit.train.trainer import CHECKPOINT_DIR, Trainer, TrainResult
+from vaekit.train.validation import validate_config
+
+__all__ = ["TrainedRun", "build_model", "fit", "resume", "resume_run", "train", "train_run",
+           "validate_config"]  # fmt: skip
+
+
+@dataclass
+class TrainedRun:
+    """A finished (or stopped) training call: its run directory, what the trainer returned
+    and the data it trained on (prepared once; reuse it, e.g. for the held-out loss)."""
+
+    run_dir: Path
+    result: TrainResult
+    data: DataBundle
 
 
 def build_model(cfg: Config, data: DataBundle) -> VAE:
@@ -110,7 +125,7 @@ def _build_sequence_model(cfg: Config, data: DataBundle) -> VAE:
     return model
 
 
-def train(
+def fit(
     cfg: Config,
     quiet: bool = False,
     console: Console | None = None,
@@ -125,8 +140,32 @@ def train(
     Launched by ``torchrun`` (``RANK``/``WORLD_SIZE``/``LOCAL_RANK`` set), the processes
     join one process group and train with DistributedDataParallel: ``train.batch_size``
     stays the global batch, rank 0 writes the run directory, every rank returns its path.
+
+    Examples
+    --------
+    >>> run = vaekit.fit(vaekit.Config())  # doctest: +SKIP
     """
+    return train_run(cfg, quiet, console, stop_after_epoch).run_dir
+
+
+#: the name of :func:`fit` inside :mod:`vaekit.train` (``from vaekit.train import train``)
+train = fit
+
+
+def train_run(
+    cfg: Config,
+    quiet: bool = False,
+    console: Console | None = None,
+    stop_after_epoch: int | None = None,
+) -> TrainedRun:
+    """:func:`fit`, returning the run directory with the trainer's result and the data."""
     validate_config(cfg)
+    return _setup_and_train(cfg, quiet, console, stop_after_epoch)
+
+
+def _setup_and_train(
+    cfg: Config, quiet: bool, console: Console | None, stop_after_epoch: int | None
+) -> TrainedRun:
     device = resolve_device(cfg.train.device)
     if cfg.train.flush_denormal and device.type == "cpu":
         flush_denormals()
@@ -144,7 +183,7 @@ def _train(
     quiet: bool,
     console: Console | None,
     stop_after_epoch: int | None,
-) -> Path:
+) -> TrainedRun:
     out = Path(cfg.out) if cfg.out else default_run_dir(cfg)
     if info.is_main:
         _check_out(out, console)
@@ -171,7 +210,7 @@ def _train(
 
         train_prior(out, cfg.train.prior_epochs, cfg.train.batch_size, cfg.train.lr,
                     cfg.train.device, cfg.train.seed, quiet, console)  # fmt: skip
-    return out
+    return TrainedRun(out, result, data)
 
 
 def _check_out(out: Path, console: Console | None) -> None:
@@ -217,6 +256,19 @@ def resume(
     On CPU the result is bit-identical to a run that was never interrupted with the same
     thread count (a fixed ``threads``; the automatic count follows the machine's load).
     """
+    return resume_run(run_dir, epochs, device, quiet, console, stop_after_epoch, threads).result
+
+
+def resume_run(
+    run_dir: str | Path,
+    epochs: int | None = None,
+    device: str | None = None,
+    quiet: bool = False,
+    console: Console | None = None,
+    stop_after_epoch: int | None = None,
+    threads: int | None = None,
+) -> TrainedRun:
+    """:func:`resume`, returning the run directory with the trainer's result and the data."""
     run_dir = Path(run_dir)
     cfg = read_run_config(run_dir)
     if epochs is not None:
@@ -225,11 +277,14 @@ def resume(
         cfg.train.device = device
     if threads is not None:
         cfg.train.threads = threads
+    validate_config(cfg)
     if not has_checkpoint(run_dir / CHECKPOINT_DIR):  # stopped in its first epoch
         cfg.out = str(run_dir)
-        records = read_metrics(train(cfg, quiet, console, stop_after_epoch))
+        run = _setup_and_train(cfg, quiet, console, stop_after_epoch)
+        records = read_metrics(run.run_dir)
         last = records[-1] if records else {}
-        return TrainResult(last.get("epoch", 0), last.get("step", 0), False, None, records)
+        result = TrainResult(last.get("epoch", 0), last.get("step", 0), False, None, records)
+        return TrainedRun(run.run_dir, result, run.data)
     dev = resolve_device(cfg.train.device)
     if cfg.train.flush_denormal and dev.type == "cpu":
         flush_denormals()
@@ -243,79 +298,8 @@ def resume(
         distributed.barrier(info)  # every rank has read the files rank 0 may now rewrite
         if info.is_main:
             atomic_write_text(run_dir / CONFIG_FILE, cfg.to_yaml())
-        return trainer.fit(stop_after_epoch=stop_after_epoch)
+        result = trainer.fit(stop_after_epoch=stop_after_epoch)
+        return TrainedRun(run_dir, result, data)
     finally:
         if owned:
             distributed.teardown()
-
-
-def validate_config(cfg: Config) -> None:
-    """Check names and ranges before any data is read; raise one :class:`ConfigError`."""
-    from vaekit.data import BINARIZE_MODES
-    from vaekit.distributions import LIKELIHOODS
-    from vaekit.distributions.factory import POSTERIORS, PRIORS
-    from vaekit.models.vae import ARCHS
-    from vaekit.nn.rnn import CELLS
-    from vaekit.objectives import KL_SCHEDULES
-    from vaekit.text.tokenizers import KINDS as TOKENIZER_KINDS
-    from vaekit.train.lr import LR_SCHEDULES
-    from vaekit.train.trainer import OPTIMIZERS, resolve_device
-
-    m, d, t = cfg.model, cfg.data, cfg.train
-    get_model_class(m.name)
-    choices = [
-        ("model.arch", m.arch, ARCHS),
-        ("model.likelihood", m.likelihood, ("auto", *LIKELIHOODS)),
-        ("model.posterior", m.posterior, POSTERIORS),
-        ("model.prior", m.prior, PRIORS),
-        ("model.rnn", m.rnn, tuple(CELLS)),
-        ("data.tokenizer", d.tokenizer, ("auto", *TOKENIZER_KINDS)),
-        ("data.binarize", d.binarize, BINARIZE_MODES),
-        ("train.kl_schedule", t.kl_schedule, tuple(KL_SCHEDULES)),
-        ("train.lr_schedule", t.lr_schedule, LR_SCHEDULES),
-        ("train.optimizer", t.optimizer, tuple(OPTIMIZERS)),
-    ]
-    for key, value, allowed in choices:
-        if value not in allowed:
-            raise ConfigError(f"bad value for {key}: {value!r}; choose one of {', '.join(allowed)}")
-    positive = [
-        ("model.latent_dim", m.latent_dim),
-        ("train.epochs", t.epochs),
-        ("train.batch_size", t.batch_size),
-        ("train.lr", t.lr),
-        ("train.eval_batch_size", t.eval_batch_size),
-        ("train.checkpoint_every", t.checkpoint_every),
-        ("model.flow_steps", m.flow_steps),
-        ("model.sigma", m.sigma),
-    ]
-    positive += [("model.decoder_layers", m.decoder_layers), ("data.vocab_size", d.vocab_size)]
-    for key in ("prior_components", "iw_samples", "rnn_hidden", "decoder_hidden"):
-        if getattr(m, key) is not None:
-            positive.append((f"model.{key}", getattr(m, key)))
-    non_negative = [
-        ("model.beta", m.beta or 0.0),
-        ("train.free_bits", t.free_bits),
-        ("train.warmup_epochs", t.warmup_epochs),
-        ("train.grad_clip", t.grad_clip),
-        ("train.early_stopping", t.early_stopping),
-        ("data.val_size", d.val_size),
-        ("train.weight_decay", t.weight_decay),
-        ("train.num_workers", t.num_workers),
-        ("train.threads", t.threads),
-        ("model.embed_dim", m.embed_dim or 0),
-        ("data.max_length", d.max_length),
-        ("data.max_examples", d.max_examples),
-    ]
-    for key, value in positive:
-        if not value > 0:
-            raise ConfigError(f"bad value for {key}: {value} (must be > 0)")
-    for key, value in non_negative:
-        if not value >= 0:
-            raise ConfigError(f"bad value for {key}: {value} (must be >= 0)")
-    if any(h < 1 for h in m.hidden) or any(c < 1 for c in m.channels):
-        raise ConfigError("model.hidden and model.channels must be positive widths")
-    if not 0 <= m.word_dropout <= 1:
-        raise ConfigError(f"bad value for model.word_dropout: {m.word_dropout} (must be in [0, 1])")
-    if t.early_stopping and not d.val_size:
-        raise ConfigError("early stopping needs a validation split (data.val_size > 0)")
-    resolve_device(t.device)

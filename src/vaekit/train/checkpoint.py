@@ -118,6 +118,43 @@ def write_checkpoint(
     return path
 
 
+class Snapshots:
+    """The training state after each epoch, written to ``directory`` every ``every`` epochs,
+    after the last of ``epochs`` and on demand (an interruption); ``None`` keeps nothing."""
+
+    def __init__(self, directory: Path | None, every: int, epochs: int) -> None:
+        self.directory, self.every, self.epochs = directory, every, epochs
+        self._unsaved: tuple[dict[str, torch.Tensor], dict[str, str]] | None = None
+
+    def take(
+        self,
+        model: torch.nn.Module,
+        optimizer: torch.optim.Optimizer,
+        state: TrainState,
+        best_weights: dict[str, torch.Tensor] | None,
+        aux: dict[str, torch.optim.Optimizer],
+    ) -> None:
+        """Snapshot the state after ``state.epoch``; write it when one is due."""
+        if self.directory is None:
+            return
+        self._unsaved = checkpoint_tensors(model, optimizer, state, best_weights, aux)
+        if state.epoch % self.every == 0 or state.epoch >= self.epochs:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the last snapshot if it is not on disk yet."""
+        if self.directory is not None and self._unsaved is not None:
+            write_checkpoint(self.directory, self._unsaved)
+            self._unsaved = None
+
+
+def remove_leftovers(*directories: Path) -> None:
+    """Delete the temporary files of atomic writes that a kill cut short."""
+    for d in directories:
+        for leftover in d.glob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
+
+
 def has_checkpoint(directory: str | Path) -> bool:
     """Whether ``directory`` holds a checkpoint file."""
     return (Path(directory) / CHECKPOINT_FILE).is_file()

@@ -1,4 +1,4 @@
-"""Choosing the training device."""
+"""Choosing the training device, and a CPU setting that keeps training fast."""
 
 from __future__ import annotations
 
@@ -18,3 +18,16 @@ def resolve_device(name: str) -> torch.device:
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError("--device cuda was asked for, but no CUDA GPU is available")
     return device
+
+
+def flush_denormals() -> None:
+    """Flush denormal floats to zero on CPU.
+
+    Adam's second moments for parameters that never get a gradient (e.g. the weights of
+    MNIST's always-black border pixels) decay into denormal floats, which x86 CPUs process
+    many times slower: without this, epochs get ~1.7x slower as training goes on. The
+    setting is per thread and PyTorch's worker threads copy it when they start, so it
+    reaches them only when set before the first parallel operation: ``vaekit train``
+    (and :func:`vaekit.fit`) set it first thing.
+    """
+    torch.set_flush_denormal(True)

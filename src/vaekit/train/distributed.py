@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -162,6 +163,36 @@ def all_reduce_sum(t: torch.Tensor, info: DistInfo) -> torch.Tensor:
         except RuntimeError as e:
             raise collective_error(e, info) from None
     return t
+
+
+def batch_share(
+    size: int, n_local: int, info: DistInfo
+) -> tuple[AbstractContextManager[Any], float]:
+    """This rank's share of a global batch of ``size`` (``n_local`` examples here): a context
+    in which the noise follows the global batch, and the loss scale that makes DDP's
+    gradient average the global-batch mean."""
+    if not info.enabled:
+        return nullcontext(), 1.0
+    from vaekit.data import shard_bounds
+    from vaekit.distributions.noise import batch_shard
+
+    lo, hi = shard_bounds(size, info.rank, info.world_size)
+    return batch_shard(lo, hi, size), n_local * info.world_size / size
+
+
+def sum_epoch_totals(
+    sums: torch.Tensor, extras: dict[str, torch.Tensor], n_seen: int, info: DistInfo
+) -> tuple[torch.Tensor, dict[str, torch.Tensor], int]:
+    """An epoch's per-rank sums (``sums`` (3,), the model's ``extras``, ``n_seen`` examples)
+    summed over the ranks in one all-reduce, so that the logged means are global."""
+    if not info.enabled:
+        return sums, extras, n_seen
+    keys = sorted(extras)
+    n_t = torch.tensor([float(n_seen)], device=sums.device)
+    parts = [sums, torch.stack([extras[k] for k in keys]) if keys else sums[:0], n_t]
+    packed = torch.cat(parts)  # (3 + len(keys) + 1,)
+    all_reduce_sum(packed, info)
+    return packed[:3], {k: packed[3 + j] for j, k in enumerate(keys)}, int(round(float(packed[-1])))
 
 
 def average_gradients(params: Iterable[nn.Parameter], info: DistInfo) -> None:

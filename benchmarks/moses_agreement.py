@@ -38,7 +38,7 @@ from typing import Any
 from _record import append_results
 from vaekit.chem import METRIC_ORDER, ReferenceStats, moses_metrics, moses_train, read_smiles
 from vaekit.chem.fcd import ChemNet
-from vaekit.chem.references import moses_references
+from vaekit.chem.reference_sets import moses_references
 from vaekit.data.text_files import moses_dir, read_lines
 
 TOLERANCE = 0.005  # the acceptance line's: each metric within 0.005, the FCD within 2%

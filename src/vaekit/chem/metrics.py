@@ -23,7 +23,7 @@ from vaekit.chem.fcd import ChemNet, frechet_distance
 from vaekit.chem.features import Features, describe, parallel_map
 from vaekit.chem.molecules import canonical_smiles
 from vaekit.chem.properties import MOSES_PROPERTIES
-from vaekit.chem.reference import ReferenceStats
+from vaekit.chem.reference_stats import ReferenceStats
 from vaekit.chem.similarity import cosine_similarity, tanimoto_aggregate
 from vaekit.errors import DataError
 

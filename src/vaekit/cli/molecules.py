@@ -99,7 +99,7 @@ def metrics_command(
     """Every MOSES metric of GENERATED: valid, unique@k, FCD, SNN, Frag, Scaf (Test and
     TestSF), IntDiv, IntDiv2, Filters, logP/SA/QED/weight distances, Novelty."""
     from vaekit.chem import ChemNet, moses_metrics, moses_references, moses_train, read_smiles
-    from vaekit.chem.references import reference_stats
+    from vaekit.chem.reference_sets import reference_stats
     from vaekit.train import resolve_device
 
     console = stderr_console()

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from vaekit.chem.fcd import ChemNet, GaussianStats
-from vaekit.chem.reference import ReferenceStats, fingerprint_of_set
+from vaekit.chem.reference_stats import ReferenceStats, fingerprint_of_set
 from vaekit.data.download import cache_dir
 from vaekit.data.text_files import moses_dir, read_lines
 from vaekit.errors import DataError

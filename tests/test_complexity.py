@@ -58,7 +58,7 @@ def test_complexity_score_is_elbo_minus_length_and_rescues_simple_outliers():
     y = np.r_[np.zeros(300), np.ones(10)]
     det = VAEDetector(epochs=20, latent_dim=2, hidden=[32], random_state=0).fit(inl)
     elbo = det.decision_function(x)
-    det.score = "elbo-complexity"
+    det.scoring = "elbo-complexity"
     corrected = det.decision_function(x)
     assert np.allclose(corrected, elbo - complexity_nats(x, "image"))
     assert roc_auc_score(y, elbo) < 0.5 < 0.9 < roc_auc_score(y, corrected)

@@ -290,8 +290,9 @@ def test_resume_reads_the_data_again_from_run_json(log_path, tmp_path):
     write_run_json(runs["synthesizer"], "synthesizer",
                    data={"path": str(tmp_path / "t.csv"), "types": dict(t.types),
                          "holdout": {"fraction": 0.2, "seed": 0}})  # fmt: skip
+    columns = {"user": "user", "item": "item"}
     write_run_json(runs["recommender"], "recommender",
-                   data={"path": str(log_path), "columns": {"user": "user", "item": "item"}})  # fmt: skip
+                   data={"path": str(log_path), "columns": columns})  # fmt: skip
     from vaekit.tabular.synthesizer import split_holdout
 
     rows, _ = split_holdout(50, 0.2, 0)
@@ -321,3 +322,22 @@ def test_resume_refuses_other_settings_or_data(log_path, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the current names warn about nothing
         small_rec(epochs=2).fit(log_path, out=run, resume=True)
+
+
+def test_a_fit_stopped_before_its_first_checkpoint_starts_over(tmp_path):
+    t = tiny_table()
+    run = tmp_path / "run"
+    with interrupted_at(0):
+        small_synth(epochs=2).fit(t, out=run)
+    assert (run / "transformer.json").is_file()
+    assert not (run / "checkpoint" / "state.safetensors").exists()
+    again = small_synth(epochs=2).fit(t, out=run)  # a fresh fit may take the directory
+    assert_same_weights(again.model_, small_synth(epochs=2).fit(t).model_)
+    assert Synthesizer.load(run).n_rows_ == 40
+
+
+def test_random_state_none_or_a_random_state_draws_a_seed(log_path):
+    synth = small_synth(epochs=1, random_state=None).fit(tiny_table())
+    assert len(synth.sample_table(5)) == 5
+    rec = small_rec(model="popularity", random_state=np.random.RandomState(0)).fit(log_path)
+    assert len(rec.split_.val_rows) == 6

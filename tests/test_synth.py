@@ -211,6 +211,9 @@ def test_synth_fit_sample_report(tmp_path, capsys):
     assert code == 0, err
     back = read_csv(out_csv, t.types)
     assert len(back) == 40 and set(back.columns["group"]) == {"b"}
+    code, out, err = run_cli(["synth", "sample", run, "--num-rows", "5", "-o", out_csv], capsys)
+    assert code == 0 and "--num-rows is deprecated" in err and out.strip() == str(out_csv)
+    assert len(read_csv(out_csv, t.types)) == 5
     code, out, err = run_cli(["synth", "report", run, "--real", path, "--target", "group"],
                              capsys)  # fmt: skip
     assert code == 0, err

@@ -20,6 +20,7 @@ from vaekit.train.interrupts import Interrupts, interrupted
 
 def test_interrupted_error_is_structured_and_names_no_command(tmp_path):
     e = interrupted(2, 50, tmp_path / "run")
+    assert isinstance(e, TrainingInterrupted)
     assert (e.epoch, e.saved_epoch, e.epochs, e.run_dir) == (3, 2, 50, tmp_path / "run")
     assert str(e) == "interrupted in epoch 3: saved the state after epoch 2 of 50"
     assert "vaekit" not in str(e) and e.exit_code == 130
@@ -81,10 +82,10 @@ def test_epoch_lines():
         "  1.2s  48,000 samples/s"
     )
     code = {"epoch": 1, "train_recon": 80.12, "train_perplexity": 76.6, "val_recon": 82.4,
-            "val_loss": 313.99, "seconds": 2.0, "samples_per_s": 10.0, "tokens_per_s": 300.0}  # fmt: skip
+            "val_loss": 313.99, "seconds": 2.0, "samples_per_s": 10.0,
+            "tokens_per_s": 300.0}  # fmt: skip
     assert records.epoch_line(code, False, None) == (
-        "epoch 1: recon 80.12 (perplexity 76.6)  val recon 82.40 (-ELBO 313.99)  2.0s  "
-        "300 tokens/s"
+        "epoch 1: recon 80.12 (perplexity 76.6)  val recon 82.40 (-ELBO 313.99)  2.0s  300 tokens/s"
     )
     sel = {**record, "val_ndcg@100": 0.41234}
     assert "val 95.50  val ndcg@100 0.4123  7 AU" in records.epoch_line(sel, True, "ndcg@100")

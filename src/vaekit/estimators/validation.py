@@ -32,6 +32,12 @@ def check_rows(X: Any, name: str = "X", allow_nan: bool = False) -> np.ndarray:
                         "(X.toarray())")  # fmt: skip
     columns = list(getattr(X, "columns", []))
     try:
+        complex_values = np.iscomplexobj(X)
+    except (ValueError, TypeError):
+        complex_values = False
+    if complex_values:
+        raise DataError(f"{name}: Complex data not supported (complex values)")
+    try:
         arr = np.asarray(X, dtype=np.float64) if allow_nan else np.asarray(X)
     except (ValueError, TypeError):
         try:

@@ -18,7 +18,7 @@ from vaekit.data.sparse_rows import SparseRows
 from vaekit.data.strong_split import StrongSplit, strong_split
 from vaekit.errors import ConfigError, DataError, ModelFileError
 from vaekit.estimators.base import VAEEstimator, fingerprint
-from vaekit.estimators.fitting import FitProgress, seeded, train_model
+from vaekit.estimators.fitting import FitProgress, draw_seed, seeded, train_model
 from vaekit.models import create_model
 from vaekit.recsys.baselines import EASE, EASE_LAMBDAS, Popularity
 from vaekit.recsys.files import read_v1, split_from_tensors, split_tensors
@@ -66,8 +66,10 @@ class Recommender(VAEEstimator):
         every row) and the fewest items a user needs.
     heldout_users, heldout_fraction, random_state
         The split: validation users and as many test users (default 10% each), the share
-        of each held-out user's items to rank, and the integer seed of both draws and of
-        the training (the paper's 98765). ``seed=`` is a deprecated alias.
+        of each held-out user's items to rank, and the seed of both draws and of the
+        training (the paper's 98765): an integer (needed for exact resume), ``None`` or a
+        ``numpy.random.RandomState`` (a seed is drawn from it). ``seed=`` is a deprecated
+        alias.
     device, verbose
         ``auto``/``cpu``/``cuda``; show training progress.
 
@@ -156,9 +158,11 @@ class Recommender(VAEEstimator):
             v = getattr(self, name)
             if not (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1):
                 raise ConfigError(f"{name} must be a positive integer, got {v!r}")
-        if not (isinstance(self.random_state, (int, np.integer)) and self.random_state >= 0):
-            raise ConfigError(f"random_state must be a non-negative integer seed, "
-                              f"got {self.random_state!r}")  # fmt: skip
+        rs = self.random_state
+        if not (rs is None or isinstance(rs, np.random.RandomState) or (isinstance(
+                rs, (int, np.integer)) and not isinstance(rs, bool) and rs >= 0)):
+            raise ConfigError(f"random_state must be a non-negative integer seed, None or a "
+                              f"numpy RandomState, got {rs!r}")  # fmt: skip
 
     def _clicks(self, data: Any) -> ClickMatrix:
         if isinstance(data, ClickMatrix):
@@ -197,9 +201,9 @@ class Recommender(VAEEstimator):
         out = _renamed_out(out, run_dir)
         self._validate_params()
         start = time.perf_counter()
+        seed = draw_seed(self.random_state)
         split = data if isinstance(data, StrongSplit) else strong_split(
-            self._clicks(data), self.heldout_users, self.heldout_fraction,
-            int(self.random_state))  # fmt: skip
+            self._clicks(data), self.heldout_users, self.heldout_fraction, seed)  # fmt: skip
         users, items = _ids(split)
         run = self._begin_run(out, fingerprint(users, items, *split_tensors(split).values()),
                               resume)  # fmt: skip
@@ -213,7 +217,7 @@ class Recommender(VAEEstimator):
                                      [float(v) for v in self.ease_lambdas])  # fmt: skip
             val_scores = {f"lambda={k:g}": v for k, v in found.items()}
         else:
-            model, epochs_run, val_scores = self._fit_neural(split, run, resume)
+            model, epochs_run, val_scores = self._fit_neural(split, run, resume, seed)
         self.model_, self.split_, self.val_scores_ = model, split, val_scores
         if epochs_run is not None:
             self.epochs_run_ = epochs_run
@@ -224,7 +228,7 @@ class Recommender(VAEEstimator):
         return self
 
     def _fit_neural(
-        self, split: StrongSplit, run: Path | None, resume: bool
+        self, split: StrongSplit, run: Path | None, resume: bool, seed: int
     ) -> tuple[Any, int, dict[str, Any]]:
         device = resolve_device(self.device)
         n_items = len(split.items)
@@ -243,7 +247,7 @@ class Recommender(VAEEstimator):
         steps_per_epoch = math.ceil(n_train / self.batch_size)
         vae = self.model == "mult-vae"
         cfg = TrainConfig(epochs=int(self.epochs), batch_size=int(self.batch_size), lr=self.lr,
-                          device=str(device), seed=int(self.random_state),
+                          device=str(device), seed=seed,
                           early_stopping=int(self.early_stopping),
                           kl_schedule="linear" if vae else "constant",
                           warmup_epochs=self.total_anneal_steps / steps_per_epoch if vae
@@ -254,7 +258,7 @@ class Recommender(VAEEstimator):
                                     metrics=("ndcg@100",))  # fmt: skip
             return float(scores["ndcg@100"])
 
-        with seeded(int(self.random_state), device):
+        with seeded(seed, device):
             model = create_model(self.model, **kwargs)
             with epoch_bar(f"fitting {self.model}", cfg.epochs, self.verbose) as (console, adv):
                 result = train_model(model, SparseRows.from_scipy(train), cfg,
@@ -473,7 +477,7 @@ def _records(run: Path | None, history: list[dict[str, Any]]) -> list[dict[str, 
 def _renamed_out(out: str | Path | None, run_dir: str | Path | None) -> str | Path | None:
     if run_dir is None:
         return out
-    _warn("fit(run_dir=...)", "fit(out=...)")
+    _warn("fit(run_dir=...)", "fit(out=...)", stacklevel=4)
     if out is not None:
         raise ConfigError("give out= only (run_dir= is its deprecated name)")
     return run_dir

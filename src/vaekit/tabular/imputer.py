@@ -4,30 +4,32 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.exceptions import NotFittedError
+from sklearn.base import TransformerMixin
 
 from vaekit.config import TrainConfig
-from vaekit.data.base import DataBundle, Split
 from vaekit.data.missing_layout import MissingLayout
 from vaekit.data.table import Table
 from vaekit.errors import ConfigError, DataError, ModelFileError
-from vaekit.io.model_io import load, save_model
-from vaekit.io.safe import atomic_write_text
+from vaekit.estimators import FitProgress, VAEEstimator, draw_seed, fingerprint, seeded, train_model
+from vaekit.estimators.row_noise import own_rng, row_keys, torch_seed
+from vaekit.estimators.validation import check_rows
+from vaekit.io.model_io import load
 from vaekit.models import create_model
 from vaekit.tabular.inputs import as_table, check_same_columns
 from vaekit.train.device import resolve_device
 from vaekit.train.progress import epoch_bar
-from vaekit.train.trainer import Trainer
 
 IMPUTER_JSON = "imputer.json"
 TARGET_STEPS = 6_000  # optimisation steps the automatic epoch count aims for
 LIKELIHOODS = ("auto", "student-t", "gaussian", "bernoulli")
+#: the posterior-collapse hint in the options of ``vaekit impute fit`` and the estimator
+IMPUTE_ADVICE = "Try a smaller --latent-dim (VAEImputer(latent_dim=...)) or more --epochs"
 
 
 def _is_table(X: Any) -> bool:
@@ -37,23 +39,11 @@ def _is_table(X: Any) -> bool:
 
 def as_array_with_nan(X: Any, name: str = "X") -> np.ndarray:
     """``X`` as float64 ``(N, ...)`` with NaN for missing entries (None/pd.NA become NaN);
-    refuses text, infinities and empty input with one message."""
-    try:
-        arr = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as e:
-        raise DataError(f"{name}: needs numbers (NaN for missing values): {e}") from None
-    if arr.ndim < 2 or arr.shape[0] == 0 or arr.size == 0:
-        raise DataError(f"{name}: expected a non-empty 2-D (N, D) or image (N, H, W) array, "
-                        f"got shape {arr.shape}")  # fmt: skip
-    if np.isinf(arr).any():
-        raise DataError(f"{name}: {int(np.isinf(arr).sum())} infinite value(s)")
-    return arr
+    refuses sparse, complex, text, infinities and empty input with one message."""
+    return check_rows(X, name, allow_nan=True)
 
 
-#: the posterior-collapse hint in the options of ``vaekit impute fit`` and the estimator
-IMPUTE_ADVICE = "Try a smaller --latent-dim (VAEImputer(latent_dim=...)) or more --epochs"
-
-class VAEImputer(TransformerMixin, BaseEstimator):
+class VAEImputer(TransformerMixin, VAEEstimator):
     """Fill missing values (NaN) with a MIWAE (Mattei & Frellsen 2019).
 
     ``fit(X)`` trains an importance-weighted VAE on rows with missing entries (the
@@ -61,7 +51,9 @@ class VAEImputer(TransformerMixin, BaseEstimator):
     mask); ``transform(X)`` replaces each NaN by its conditional mean under the model,
     estimated by self-normalized importance sampling with ``n_samples`` draws;
     :meth:`sample_imputations` returns ``n_draws`` completed copies for multiple imputation.
-    Works in a scikit-learn ``Pipeline``.
+    Works in a scikit-learn ``Pipeline`` and passes scikit-learn's estimator checks;
+    ``save``/``load`` write and read a run directory
+    (:class:`~vaekit.estimators.VAEEstimator`).
 
     Numeric arrays ``(N, D)`` are standardized by the observed mean and standard deviation
     of each column and modelled with a Student's t per cell (location, scale and degrees of
@@ -96,9 +88,11 @@ class VAEImputer(TransformerMixin, BaseEstimator):
         Most levels of a categorical column (more is refused: identifiers and free text
         cannot be imputed level by level).
     random_state, device, verbose
-        Seed of the initialisation, batches and imputation draws; the torch device; a
-        progress bar.
+        Seed of the initialisation, batches and imputation draws (a row's draws depend on
+        the seed and the row only, not on the other rows); the torch device; a progress bar.
     """
+
+    run_kind = "imputer"
 
     def __init__(
         self,
@@ -112,7 +106,7 @@ class VAEImputer(TransformerMixin, BaseEstimator):
         data_kind: str = "auto",
         likelihood: str = "auto",
         max_categories: int = 100,
-        random_state: int = 0,
+        random_state: int | None = 0,
         device: str = "auto",
         verbose: bool = False,
     ) -> None:
@@ -124,12 +118,11 @@ class VAEImputer(TransformerMixin, BaseEstimator):
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
+        tags.input_tags.allow_nan = True  # NaN marks the entries to impute
         return tags
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X: Any, y: Any = None) -> VAEImputer:
-        """Train on ``X`` (NaN, or an empty cell of a table, = missing); ``y`` is ignored."""
+    def _check_params(self) -> None:
         if self.data_kind not in ("auto", "tabular", "image"):
             raise ConfigError(f"unknown data_kind {self.data_kind!r}; choose auto, tabular, image")
         if self.likelihood not in LIKELIHOODS:
@@ -139,11 +132,21 @@ class VAEImputer(TransformerMixin, BaseEstimator):
             v = getattr(self, name)
             if not (isinstance(v, (int, np.integer)) and v >= 1):
                 raise ConfigError(f"{name} must be a positive integer, got {v!r}")
-        self.layout_: MissingLayout | None = None
+
+    def fit(self, X: Any, y: Any = None, out: str | Path | None = None,
+            resume: bool = False) -> VAEImputer:  # fmt: skip
+        """Train on ``X`` (NaN, or an empty cell of a table, = missing); ``y`` is ignored.
+
+        With ``out``, the fit keeps its checkpoints in that run directory and saves the
+        fitted imputer there at the end; ``resume=True`` continues such a fit (see
+        :meth:`resume`).
+        """
+        self._check_params()
+        layout, table = None, None
         if _is_table(X):
             table, _ = as_table(X)
-            self.layout_ = MissingLayout(self.max_categories).fit(table)
-            arr = self.layout_.encode(table)
+            layout = MissingLayout(self.max_categories).fit(table)
+            arr = layout.encode(table)
         else:
             arr = as_array_with_nan(X)
         kind = self.data_kind if self.data_kind != "auto" else ("image" if arr.ndim > 2
@@ -151,13 +154,9 @@ class VAEImputer(TransformerMixin, BaseEstimator):
         likelihood = self.likelihood
         if likelihood == "auto":
             likelihood = "bernoulli" if kind == "image" else "student-t"
-        if self.layout_ is not None and likelihood != "student-t":
+        if layout is not None and likelihood != "student-t":
             raise ConfigError(f"a table with column types takes the student-t likelihood, "
                               f"not {likelihood!r}")  # fmt: skip
-        self.data_kind_, self.likelihood_ = kind, likelihood
-        self.shape_ = tuple(arr.shape[1:])
-        self.n_features_in_ = (len(self.layout_.columns) if self.layout_ is not None
-                               else int(np.prod(self.shape_)))  # fmt: skip
         flat = arr.reshape(len(arr), -1)
         empty = np.isnan(flat).all(0)
         if kind == "tabular" and empty.any():
@@ -168,44 +167,64 @@ class VAEImputer(TransformerMixin, BaseEstimator):
             if obs.min() < 0 or obs.max() > 1:
                 raise DataError("X: values must lie in [0, 1] for the bernoulli likelihood "
                                 "(images)")  # fmt: skip
-        if kind == "image" or self.layout_ is not None:  # images, or already standardized
+        run = self._begin_run(out, fingerprint(arr), resume)
+        self._record_features(X, arr, table)
+        self.layout_, self.data_kind_, self.likelihood_ = layout, kind, likelihood
+        self.shape_, self.seed_ = tuple(arr.shape[1:]), draw_seed(self.random_state)
+        if kind == "image" or layout is not None:  # images, or already standardized
             self.mean_, self.scale_ = np.zeros(flat.shape[1]), np.ones(flat.shape[1])
         else:
             self.mean_ = np.nanmean(flat, 0)
             std = np.nanstd(flat, 0)
             self.scale_ = np.where(np.isfinite(std) & (std > 0), std, 1.0)
-        d = flat.shape[1]
-        n_cols = self.n_features_in_ if kind == "tabular" else d
-        latent = self.latent_dim or (min(max(n_cols - 1, 1), 10) if kind == "tabular" else 50)
-        epochs = self.epochs or int(np.clip(math.ceil(TARGET_STEPS * self.batch_size / len(arr)),
-                                            5, 2000))  # fmt: skip
-        device = resolve_device(self.device)
+        self.epochs_ = self.epochs or int(np.clip(math.ceil(TARGET_STEPS * self.batch_size
+                                                            / len(arr)), 5, 2000))  # fmt: skip
         x = torch.from_numpy(((flat - self.mean_) / self.scale_).astype(np.float32))
+        self.model_ = self._fit_model(x, run, resume)
+        self._end_run(run)
+        return self
+
+    def _record_features(self, X: Any, arr: np.ndarray, table: Table | None) -> None:
+        """``n_features_in_`` / ``feature_names_in_``: the columns of a table, else as
+        scikit-learn records them."""
+        if table is None:
+            self._check_features(X, arr, reset=True)
+            return
+        self.n_features_in_ = len(table.names)
+        self.feature_names_in_ = np.asarray([str(n) for n in table.names], dtype=object)
+
+    def _fit_model(self, x: torch.Tensor, run: Path | None, resume: bool) -> Any:
+        """Build and train the MIWAE on the standardized rows ``x`` ``(N, D)``, or, resuming
+        a run whose training had finished, load it."""
+        device = resolve_device(self.device)
+        if resume and run is not None and (run / "model.safetensors").is_file():
+            return load(run, device=device).eval()
+        d = x.shape[1]
+        n_cols = self.n_features_in_ if self.data_kind_ == "tabular" else d
+        latent = self.latent_dim or (min(max(n_cols - 1, 1), 10) if self.data_kind_ == "tabular"
+                                     else 50)  # fmt: skip
         blocks = self.layout_.blocks if self.layout_ is not None else []
-        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-            torch.manual_seed(self.random_state)
-            self.model_ = create_model(
+        likelihood = self.likelihood_
+        cfg = TrainConfig(epochs=self.epochs_, batch_size=min(self.batch_size, len(x)),
+                          lr=self.lr, device=str(device))  # fmt: skip
+        with seeded(self.seed_, device):
+            model = create_model(
                 "miwae", input_shape=(d,), latent_dim=latent, hidden=list(self.hidden),
                 activation="tanh", k=self.k, categorical_blocks=blocks,
                 likelihood="gaussian-learned-dim" if likelihood == "gaussian" else likelihood,
             )  # fmt: skip
             if likelihood == "student-t":
-                self.model_.init_output_bias(torch.from_numpy(np.nanmean(x.numpy(), 0)))
-            bundle = DataBundle("impute", Split(x), None, None, (d,))
-            cfg = TrainConfig(epochs=epochs, batch_size=min(self.batch_size, len(arr)),
-                              lr=self.lr, device=str(device), seed=self.random_state)  # fmt: skip
-            with epoch_bar("fitting the imputer", epochs, self.verbose) as (console, advance):
-                Trainer(self.model_, bundle, cfg, None, quiet=True, console=console,
-                        on_epoch=advance, collapse_advice=IMPUTE_ADVICE).fit()  # fmt: skip
-        self.model_.eval()
-        self.epochs_ = epochs
-        return self
+                model.init_output_bias(torch.from_numpy(np.nanmean(x.numpy(), 0)))
+            with epoch_bar("fitting the imputer", self.epochs_, self.verbose) as (console, bar):
+                train_model(model, x, cfg, FitProgress(console, bar), run_dir=run,
+                            collapse_advice=IMPUTE_ADVICE, resume=resume, name="impute")
+        return model
 
     # ------------------------------------------------------------------ imputing
     def _prepared(self, X: Any) -> tuple[np.ndarray, torch.Tensor, Table | None, bool]:
-        """``X`` as model rows: (array with NaN, standardized tensor, the table, pandas?)."""
-        if not hasattr(self, "model_"):
-            raise NotFittedError("this VAEImputer is not fitted yet; call fit(X) first")
+        """``X`` as model rows: (array with NaN, standardized tensor ``(N, D)``, the table,
+        pandas?)."""
+        self._check_fitted()
         table, pandas = None, False
         if self.layout_ is not None:
             if not _is_table(X):
@@ -221,6 +240,7 @@ class VAEImputer(TransformerMixin, BaseEstimator):
             raise DataError("X: this imputer was fitted on a numeric array; pass an array")
         else:
             arr = as_array_with_nan(X)
+            self._check_features(X, arr, reset=False)
         if tuple(arr.shape[1:]) != self.shape_:
             raise DataError(f"X: rows of shape {tuple(arr.shape[1:])}; fitted on {self.shape_}")
         flat = (arr.reshape(len(arr), -1) - self.mean_) / self.scale_
@@ -237,45 +257,76 @@ class VAEImputer(TransformerMixin, BaseEstimator):
         done = self.layout_.decode(out, table)
         return done.to_pandas() if pandas else done
 
+    def _by_row(self, x: torch.Tensor, draw: Callable[[torch.Tensor], torch.Tensor],
+                copies: int | None) -> torch.Tensor:  # fmt: skip
+        """``draw`` applied to each row of ``x`` ``(N, D)`` that has a missing entry, with
+        torch's RNG seeded by the seed and the row (so a row's result does not depend on
+        the other rows); ``draw(row)`` is ``(1, D)`` or ``(copies, 1, D)``. Returns ``(N, D)``
+        or ``(copies, N, D)``; complete rows are returned as they are, and equal rows are
+        computed once."""
+        state = self.random_state
+        seed = int(state) if isinstance(state, (int, np.integer)) else self.seed_
+        out = x.clone() if copies is None else x.unsqueeze(0).repeat(copies, 1, 1)
+        rows = np.flatnonzero(torch.isnan(x).any(1).cpu().numpy())
+        if len(rows) == 0:
+            return out
+        keys = row_keys(x[rows].cpu().numpy(), seed)  # (R,)
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        done = []
+        with own_rng(x.device):
+            for j in first:
+                torch.manual_seed(torch_seed(keys[j]))
+                done.append(draw(x[rows[j] : rows[j] + 1]))  # (..., 1, D)
+        filled = torch.cat(done, dim=-2)[..., torch.from_numpy(inverse).to(x.device), :]
+        out[..., torch.from_numpy(rows).to(x.device), :] = filled
+        return out
+
     def transform(self, X: Any) -> Any:
         """``X`` with every missing cell replaced by its importance-sampled conditional
         mean (the most probable level for a categorical cell); same kind as ``X``."""
         arr, x, table, pandas = self._prepared(X)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.random_state)
-            filled = self.model_.impute(x, self.n_samples).cpu().double().numpy()
-        return self._finish(filled, arr, table, pandas)
+        filled = self._by_row(x, lambda row: self.model_.impute(row, self.n_samples), None)
+        return self._finish(filled.cpu().double().numpy(), arr, table, pandas)
 
     def sample_imputations(self, X: Any, n_draws: int = 5) -> Any:
         """``n_draws`` completed copies of ``X`` (multiple imputation: the spread across
         draws is the model's uncertainty about the missing values): an array
         ``(n_draws, *X.shape)``, or a list of tables for a table."""
+        if n_draws < 1:
+            raise DataError(f"n_draws must be >= 1, got {n_draws}")
         arr, x, table, pandas = self._prepared(X)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.random_state)
-            draws = self.model_.multiple_imputation(x, n_draws, self.n_samples)
+        draws = self._by_row(
+            x, lambda row: self.model_.multiple_imputation(row, n_draws, self.n_samples), n_draws
+        )
         done = [self._finish(d, arr, table, pandas) for d in draws.cpu().double().numpy()]
         return np.stack(done) if table is None else done
 
     # ------------------------------------------------------------------ files
-    def save(self, directory: str | Path) -> Path:
-        """``model.json`` + ``model.safetensors`` and ``imputer.json`` (no pickle)."""
-        if not hasattr(self, "model_"):
-            raise NotFittedError("this VAEImputer is not fitted yet; call fit(X) first")
-        directory = Path(directory)
-        save_model(self.model_, directory)
-        meta = {"params": {**self.get_params(), "hidden": list(self.hidden)},
-                "data_kind": self.data_kind_, "likelihood": self.likelihood_,
-                "shape": list(self.shape_), "mean": self.mean_.tolist(),
-                "scale": self.scale_.tolist(), "epochs": self.epochs_,
-                "layout": self.layout_.to_json() if self.layout_ is not None else None}  # fmt: skip
-        atomic_write_text(directory / IMPUTER_JSON, json.dumps(meta))
-        return directory
+    def _state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        layout = self.layout_.to_json() if self.layout_ is not None else None
+        state = {"data_kind": self.data_kind_, "likelihood": self.likelihood_,
+                 "shape": list(self.shape_), "epochs": self.epochs_, "seed": self.seed_,
+                 "layout": layout}  # fmt: skip
+        return state, {"mean": np.asarray(self.mean_, np.float64),
+                       "scale": np.asarray(self.scale_, np.float64)}  # fmt: skip
+
+    def _restore(self, state: dict[str, Any], tensors: dict[str, Any], directory: Path,
+                 device: str) -> None:  # fmt: skip
+        self.hidden = tuple(self.hidden)
+        self.data_kind_, self.likelihood_ = state["data_kind"], state["likelihood"]
+        self.shape_, self.epochs_ = tuple(state["shape"]), int(state["epochs"])
+        self.seed_ = int(state["seed"])
+        layout = state.get("layout")
+        self.layout_ = MissingLayout.from_json(layout) if layout else None
+        self.mean_, self.scale_ = tensors["mean"].numpy(), tensors["scale"].numpy()
+        self.model_ = self._load_models(directory, 1, resolve_device(device))[0]
+
+    def _fitted_models(self) -> list[Any]:
+        return [self.model_]
 
     @classmethod
-    def load(cls, directory: str | Path, device: str = "cpu") -> VAEImputer:
-        """An imputer saved by :meth:`save` (or ``vaekit impute fit``)."""
-        directory = Path(directory)
+    def _load_legacy(cls, directory: Path, device: str) -> VAEImputer:
+        """An imputer saved before run directories had ``run.json`` (``imputer.json``)."""
         path = directory / IMPUTER_JSON
         try:
             meta = json.loads(path.read_text())
@@ -293,5 +344,15 @@ class VAEImputer(TransformerMixin, BaseEstimator):
             raise ModelFileError(f"{path}: bad imputer settings ({e})") from None
         imp.n_features_in_ = (len(imp.layout_.columns) if imp.layout_ is not None
                               else int(np.prod(imp.shape_)))  # fmt: skip
+        if imp.layout_ is not None:
+            imp.feature_names_in_ = np.asarray(list(imp.layout_.columns), dtype=object)
+        imp.seed_ = draw_seed(imp.random_state)
         imp.model_ = load(directory, device=resolve_device(device))
         return imp
+
+    def _read_source(self, source: dict[str, Any]) -> Any:
+        """The training table again from ``run.json``'s ``data`` (``path`` of the CSV), read
+        as ``vaekit impute fit`` reads it."""
+        from vaekit.data.table import read_csv
+
+        return read_csv(Path(source["path"]))

@@ -16,12 +16,14 @@ from vaekit.config import TrainConfig
 from vaekit.data.table import Table
 from vaekit.data.table_transform import TableTransformer
 from vaekit.errors import ConfigError, DataError, ModelFileError
-from vaekit.estimators.base import VAEEstimator, fingerprint
-from vaekit.estimators.fitting import FitProgress, seeded, train_model
+from vaekit.estimators.base import ESTIMATOR_JSON, VAEEstimator, fingerprint
+from vaekit.estimators.fitting import FitProgress, draw_seed, seeded, train_model
 from vaekit.models import create_model
 from vaekit.tabular.inputs import as_table, check_same_columns, parse_conditions
+from vaekit.train.checkpoint import has_checkpoint
 from vaekit.train.device import resolve_device
 from vaekit.train.progress import epoch_bar
+from vaekit.train.trainer import CHECKPOINT_DIR
 
 SYNTH_JSON, TRANSFORMER_JSON = "synthesizer.json", "transformer.json"
 #: rejection sampling gives up after drawing this many rows per requested row
@@ -53,8 +55,10 @@ class Synthesizer(VAEEstimator):
     types
         Column types to use instead of the inferred ones, ``{name: type}``.
     random_state
-        An integer seed of the transformer, the initialisation, the batches and (unless
-        ``sample`` gets its own) the sampling. ``seed=`` is a deprecated alias.
+        Seed of the transformer, the initialisation, the batches and (unless ``sample``
+        gets its own) the sampling: an integer (needed for exact resume), ``None`` or a
+        ``numpy.random.RandomState`` (a seed is drawn from it). ``seed=`` is a deprecated
+        alias.
     device
         ``"auto"``, ``"cpu"`` or ``"cuda"``.
     verbose
@@ -137,9 +141,7 @@ class Synthesizer(VAEEstimator):
             v = getattr(self, name)
             if not (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1):
                 raise ConfigError(f"{name} must be a positive integer, got {v!r}")
-        if not (isinstance(self.random_state, (int, np.integer)) and self.random_state >= 0):
-            raise ConfigError(f"random_state must be a non-negative integer seed, "
-                              f"got {self.random_state!r}")  # fmt: skip
+        _check_random_state(self.random_state)
 
     def fit(
         self,
@@ -170,16 +172,17 @@ class Synthesizer(VAEEstimator):
         if len(table) < 2:
             raise DataError(f"need at least 2 rows to fit, got {len(table)}")
         start = time.perf_counter()
+        seed = draw_seed(self.random_state)
         run = self._begin_run(out, table_fingerprint(table), resume)
-        transformer = self._transformer(table, run, resume)
+        transformer = self._transformer(table, run, resume, seed)
         x = torch.from_numpy(transformer.transform(table))  # (N, D)
         transform_seconds = time.perf_counter() - start
         device = resolve_device(self.device)
         spans = [[s.activation, s.size] for s in transformer.spans]
         cfg = TrainConfig(epochs=int(self.epochs), batch_size=int(self.batch_size),
                           lr=self.lr, weight_decay=self.l2scale, device=str(device),
-                          seed=int(self.random_state))  # fmt: skip
-        with seeded(int(self.random_state), device):
+                          seed=seed)  # fmt: skip
+        with seeded(seed, device):
             model = create_model("tvae", spans=spans, latent_dim=int(self.embedding_dim),
                                  hidden=[int(h) for h in self.hidden],
                                  loss_factor=self.loss_factor)  # fmt: skip
@@ -199,14 +202,23 @@ class Synthesizer(VAEEstimator):
         self._end_run(run)
         return self
 
-    def _transformer(self, table: Table, run: Path | None, resume: bool) -> TableTransformer:
+    def _begin_run(self, out: str | Path | None, fingerprint: str, resume: bool) -> Path | None:
+        """As the base does; a fresh start also drops the ``transformer.json`` of a fit that
+        was stopped before its first checkpoint (it is fitted again)."""
+        if out is not None and not resume and _stopped_before_checkpoint(Path(out)):
+            (Path(out) / TRANSFORMER_JSON).unlink(missing_ok=True)
+        return super()._begin_run(out, fingerprint, resume)
+
+    def _transformer(
+        self, table: Table, run: Path | None, resume: bool, seed: int
+    ) -> TableTransformer:
         """The fitted transformer: saved in ``run`` at the start of a fit, read back from
         there when resuming (so a resumed fit works on the same transformed rows)."""
         path = None if run is None else run / TRANSFORMER_JSON
         if resume and path is not None and path.is_file():
             return TableTransformer.load(path)  # the data is the same: _begin_run checked it
         transformer = TableTransformer(int(self.max_modes), max_categories=int(self.max_categories),
-                                       seed=int(self.random_state)).fit(table)  # fmt: skip
+                                       seed=seed).fit(table)  # fmt: skip
         if path is not None:
             transformer.save(path)
         return transformer
@@ -242,7 +254,7 @@ class Synthesizer(VAEEstimator):
             raise ConfigError(f"n must be a positive integer, got {n!r}")
         conditions = parse_conditions(where, self.column_types_)
         self._check_reachable(conditions)
-        gen_seed = int(self.random_state if seed is None else seed)
+        gen_seed = draw_seed(self.random_state if seed is None else seed)
         parts, have, drawn, limit = [], 0, 0, max(n * MAX_DRAWS_PER_ROW, 100_000)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(gen_seed)
@@ -368,6 +380,26 @@ def table_fingerprint(table: Table) -> str:
     return fingerprint(head, *(table.columns[n] for n in table.names))
 
 
+def _check_random_state(value: Any) -> None:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 0:
+        return
+    if value is None or isinstance(value, np.random.RandomState):
+        return
+    raise ConfigError(f"random_state must be a non-negative integer seed, None or a "
+                      f"numpy RandomState, got {value!r}")  # fmt: skip
+
+
+def _stopped_before_checkpoint(out: Path) -> bool:
+    """A synthesizer fit in ``out`` that stopped before its first checkpoint."""
+    try:
+        meta = json.loads((out / ESTIMATOR_JSON).read_text())
+    except (OSError, json.JSONDecodeError):
+        return False
+    return (isinstance(meta, dict) and meta.get("state") is None
+            and meta.get("format") == Synthesizer._format()
+            and not has_checkpoint(out / CHECKPOINT_DIR))  # fmt: skip
+
+
 def _check_tvae(model: Any, directory: Path) -> None:
     if model.registry_name != "tvae":
         raise ModelFileError(f"{directory}: holds a {model.registry_name!r} model, not a tvae")
@@ -376,7 +408,7 @@ def _check_tvae(model: Any, directory: Path) -> None:
 def _renamed_out(out: str | Path | None, run_dir: str | Path | None) -> str | Path | None:
     if run_dir is None:
         return out
-    _warn("fit(run_dir=...)", "fit(out=...)")
+    _warn("fit(run_dir=...)", "fit(out=...)", stacklevel=4)
     if out is not None:
         raise ConfigError("give out= only (run_dir= is its deprecated name)")
     return run_dir

@@ -52,6 +52,7 @@ def test_every_option_has_help_and_usage_names_arguments(capsys):
 
 
 def test_help_name_lists_match_the_registries():
+    import vaekit.chem.plot_kinds  # noqa: F401 (registers the molecule figures)
     from vaekit.cli.evaluate import METRIC_NAMES
     from vaekit.cli.plot import PLOT_NAMES
     from vaekit.eval import METRICS

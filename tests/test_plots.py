@@ -15,6 +15,7 @@ import pytest
 import torch
 
 import vaekit
+import vaekit.chem.plot_kinds  # noqa: F401 (registers the molecule figures)
 from conftest import train_small_run
 from vaekit.cli.app import main
 from vaekit.eval import posterior_stats

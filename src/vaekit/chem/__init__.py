@@ -17,8 +17,8 @@ from vaekit.chem.properties import (
     sa_score,
     weight,
 )
-from vaekit.chem.reference_stats import ReferenceStats
 from vaekit.chem.reference_sets import moses_references, moses_train, read_smiles, reference_stats
+from vaekit.chem.reference_stats import ReferenceStats
 
 __all__ = [
     "ChemNet", "GaussianStats", "METRIC_ORDER", "MOSES_PROPERTIES", "OBJECTIVES",

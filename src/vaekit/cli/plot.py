@@ -75,6 +75,7 @@ def plot_command(
     )  # fmt: skip
     if dims is not None:
         options["dims"] = dims if kind == "manifold" else _int(dims, "--dims")
+    import vaekit.chem.plot_kinds  # noqa: F401 (the molecule figures register themselves)
     from vaekit.plots import make_plot
     from vaekit.train import resolve_device
 

@@ -29,6 +29,7 @@ def report_command(
     quiet: Quiet = False,
 ) -> None:
     """Write RUN/report.html: configuration, training and evaluation tables, every figure."""
+    import vaekit.chem.plot_kinds  # noqa: F401 (the molecule figures register themselves)
     from vaekit.plots import make_report
     from vaekit.train import resolve_device
 

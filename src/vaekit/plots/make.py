@@ -10,7 +10,6 @@ import torch
 
 from vaekit.errors import ConfigError
 from vaekit.plots import image_kinds as _image_kinds  # noqa: F401, I001
-from vaekit.plots import molecule_kinds as _molecule_kinds  # noqa: F401
 from vaekit.plots import stats_kinds as _stats_kinds  # noqa: F401  (registers the kinds)
 from vaekit.plots.registry import PLOT_KINDS, PlotKind, check_options, get_plot_kind
 from vaekit.plots.run import PlotRun

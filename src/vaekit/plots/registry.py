@@ -60,8 +60,10 @@ def get_plot_kind(name: str) -> PlotKind:
     try:
         return PLOT_KINDS[name]
     except KeyError:
+        extra = ("; the molecule figures register with 'import vaekit.chem.plot_kinds'"
+                 if "molecules" not in PLOT_KINDS else "")  # fmt: skip
         raise ConfigError(
-            f"unknown plot kind {name!r}; choose from {', '.join(PLOT_KINDS)}"
+            f"unknown plot kind {name!r}; choose from {', '.join(PLOT_KINDS)}{extra}"
         ) from None
 
 

@@ -86,7 +86,7 @@ def main() -> None:
         split = strong_split(clicks, args.heldout_users, 0.2, seed)
         for name, kw in configs.items():
             t0 = time.perf_counter()
-            rec = Recommender(**kw, seed=seed, device="cpu").fit(split)
+            rec = Recommender(**kw, random_state=seed, device="cpu").fit(split)
             seconds = time.perf_counter() - t0
             r = rec.evaluate("test")
             r.update(seconds=seconds, val=rec.val_scores_)

@@ -89,7 +89,7 @@ def run_method(method: str, train: Table, epochs: int, seed: int) -> tuple[Table
         return out, fit, time.perf_counter() - t0
     if method == "vaekit-tvae":
         with Clock() as fit:
-            synth = Synthesizer(epochs=epochs, seed=seed, device="cpu").fit(train)
+            synth = Synthesizer(epochs=epochs, random_state=seed, device="cpu").fit(train)
         t0 = time.perf_counter()
         out = synth.sample_table(n)
         return out, fit, time.perf_counter() - t0

@@ -203,8 +203,9 @@ def test_synth_fit_sample_report(tmp_path, capsys):
     code, _, err = run_cli(["synth", "fit", path, "--out", run, "--epochs", "3",
                             "--batch-size", "100", "--device", "cpu", "-q"], capsys)  # fmt: skip
     assert code == 0, err
-    held = json.loads((run / "holdout.json").read_text())["holdout"]
-    assert len(held) == 30
+    data = json.loads((run / "run.json").read_text())["data"]  # what resume reads again
+    assert data["rows"] == 300 and data["holdout"] == {"fraction": 0.1, "seed": 0}
+    assert data["path"] == str(path.resolve()) and set(data["types"]) == set(t.columns)
     out_csv = tmp_path / "synth.csv"
     code, _, err = run_cli(["synth", "sample", run, "-n", "40", "-o", out_csv,
                             "--where", "group=b"], capsys)  # fmt: skip

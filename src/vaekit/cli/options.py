@@ -168,15 +168,10 @@ def check_out_dir(
     ConfigError
         One line naming ``path``: a file, or a directory that is not empty.
     """
-    from vaekit.io.run_dir import clear_run, never_checkpointed
+    from vaekit.io.run_dir import claim_run_dir
 
     path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise ConfigError(f"run directory {path} is a file; {hint}")
-    if path.is_dir() and any(path.iterdir()):
-        if not never_checkpointed(path):
-            raise ConfigError(f"run directory {path} already exists and is not empty; {hint}")
-        clear_run(path)
+    if claim_run_dir(path, hint):
         (console or stderr_console()).print(
             f"{path} held a run stopped before its first checkpoint; starting it over",
             highlight=False, soft_wrap=True,

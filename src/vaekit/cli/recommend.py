@@ -76,6 +76,7 @@ def fit_command(
 ) -> None:
     """Fit a recommender to LOG (or --dataset) and save it to --out."""
     from vaekit.data.interactions import movielens_path, read_interactions
+    from vaekit.io.run import write_run_json
     from vaekit.recsys import Recommender
 
     console = stderr_console()
@@ -95,9 +96,13 @@ def fit_command(
                       hidden=widths, latent_dim=latent_dim, dropout=dropout,
                       anneal_cap=anneal_cap, total_anneal_steps=total_anneal_steps,
                       early_stopping=early_stopping, min_rating=min_rating,
-                      min_user_items=min_user_items, heldout_users=heldout_users, seed=seed,
+                      min_user_items=min_user_items, heldout_users=heldout_users, random_state=seed,
                       device=device, verbose=not quiet)  # fmt: skip
-    rec.fit(entries, run_dir=out)
+    # where the log came from: what `vaekit resume` reads again
+    write_run_json(out, "recommender", data={
+        "path": str(Path(source).resolve()), "dataset": dataset,
+        "columns": {"user": user_col, "item": item_col, "rating": rating_col}})  # fmt: skip
+    rec.fit(entries, out=out)
     split = rec.split_
     assert split is not None
     val = rec.val_scores_
@@ -126,8 +131,8 @@ def evaluate_command(
     rec = Recommender.load(run, device=device)
     result = rec.evaluate(users)
     atomic_write_text(run / EVALUATION_JSON, json.dumps(
-        {"users": users, "model": rec.model_name, **result}, indent=2))  # fmt: skip
-    table = RichTable(title=f"{rec.model_name} on {result['users']} {users} users")
+        {"users": users, "model": rec.model, **result}, indent=2))  # fmt: skip
+    table = RichTable(title=f"{rec.model} on {result['users']} {users} users")
     table.add_column("metric")
     table.add_column("mean", justify="right")
     table.add_column("std. error", justify="right")

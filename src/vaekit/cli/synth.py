@@ -52,15 +52,6 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def split_holdout(table: Table, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Seeded (training rows, holdout rows) indices; ``fraction`` of the rows held out."""
-    if not 0 <= fraction < 1:
-        raise ConfigError(f"--holdout must lie in [0, 1), got {fraction}")
-    perm = np.random.default_rng(seed).permutation(len(table))
-    n = int(round(fraction * len(table)))
-    return np.sort(perm[n:]), np.sort(perm[:n])
-
-
 @app.command("fit")
 def fit_command(
     table: Path = typer.Argument(..., help="The real table: CSV (.csv or .csv.gz) with a header."),
@@ -83,21 +74,23 @@ def fit_command(
 ) -> None:
     """Fit a TVAE synthesizer to TABLE and save it to --out."""
     from vaekit.data.table import read_csv
-    from vaekit.io.safe import atomic_write_text
+    from vaekit.io.run import write_run_json
     from vaekit.tabular import Synthesizer
+    from vaekit.tabular.synthesizer import split_holdout
 
     console = stderr_console()
     check_out_dir(out, console)
     apply_threads(threads, quiet, console)
     real = read_csv(table, parse_types(types))
-    train_rows, holdout_rows = split_holdout(real, holdout, seed)
+    train_rows, holdout_rows = split_holdout(len(real), holdout, seed)
     synth = Synthesizer(epochs=epochs, batch_size=batch_size, embedding_dim=embedding_dim,
-                        types=dict(real.types), seed=seed, device=device,
+                        types=dict(real.types), random_state=seed, device=device,
                         verbose=not quiet)  # fmt: skip
-    synth.fit(real.select(train_rows), run_dir=out)
-    meta = {"source": str(table), "sha256": _digest(table), "rows": len(real),
-            "holdout": holdout_rows.tolist(), "seed": seed}  # fmt: skip
-    atomic_write_text(out / HOLDOUT_JSON, json.dumps(meta))
+    # where the rows came from: what `vaekit resume` reads again, and the holdout of the report
+    write_run_json(out, "synthesizer", data={
+        "path": str(table.resolve()), "types": dict(real.types), "sha256": _digest(table),
+        "rows": len(real), "holdout": {"fraction": holdout, "seed": seed}})  # fmt: skip
+    synth.fit(real.select(train_rows), out=out)
     console.print(f"fitted on {len(train_rows)} rows ({len(holdout_rows)} held out) in "
                   f"{synth.fit_seconds_:.1f} s; saved to {out}")  # fmt: skip
     emit_result(out)
@@ -134,21 +127,32 @@ def sample_command(
 
 
 def _real_split(run: Path, real: Table, real_path: Path) -> tuple[Table, Table | None]:
-    """The training rows and the holdout of ``run``, recovered from the real table."""
+    """The training rows and the holdout of ``run``, recovered from the real table (the
+    split is recorded in ``run.json``; runs from before it in ``holdout.json``)."""
+    from vaekit.io.run import Run
+    from vaekit.tabular.synthesizer import split_holdout
+
     path = run / HOLDOUT_JSON
-    if not path.exists():
+    source = Run.open(run, "synthesizer").info.get("data") or {}
+    if path.exists():
+        try:
+            meta = json.loads(path.read_text())
+            rows, held = int(meta["rows"]), np.array(meta["holdout"], dtype=np.int64)
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+            raise ModelFileError(f"{path}: bad holdout record ({e})") from None
+        meta["path"] = meta.get("source")
+    elif source.get("holdout") and "rows" in source:
+        meta, rows = source, int(source["rows"])
+        held = split_holdout(rows, float(source["holdout"]["fraction"]),
+                             int(source["holdout"]["seed"]))[1]  # fmt: skip
+    else:
         return real, None
-    try:
-        meta = json.loads(path.read_text())
-        rows, held = int(meta["rows"]), np.array(meta["holdout"], dtype=np.int64)
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
-        raise ModelFileError(f"{path}: bad holdout record ({e})") from None
     if len(real) != rows:
         raise DataError(f"{real_path} has {len(real)} rows; the run was fitted on a table of "
                         f"{rows} (give the same --real file)")  # fmt: skip
     if meta.get("sha256") and _digest(real_path) != meta["sha256"]:
         stderr_console().print(f"[yellow]note: {real_path} differs from the fitted file "
-                                   f"{meta.get('source')} (same row count)")  # fmt: skip
+                               f"{meta.get('path')} (same row count)")  # fmt: skip
     mask = np.zeros(rows, dtype=bool)
     mask[held] = True
     return real.select(~mask), (real.select(mask) if mask.any() else None)

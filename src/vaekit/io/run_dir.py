@@ -24,39 +24,64 @@ def default_run_dir(cfg: Config, root: str | Path = "runs") -> Path:
     return Path(root) / f"{cfg.model.name}-{stem}-{datetime.now():%Y%m%d-%H%M%S}"
 
 
-#: what a run writes before its first checkpoint (plus temporary ``.*.tmp`` files)
-_EARLY_FILES = {"run.json", CONFIG_FILE, "model.json", TOKENIZER_FILE, METRICS_FILE, "checkpoint"}
+#: what a fit writes before its first checkpoint (plus temporary ``.*.tmp`` files)
+_EARLY_FILES = {"run.json", CONFIG_FILE, "model.json", TOKENIZER_FILE, METRICS_FILE,
+                "estimator.json", "transformer.json"}  # fmt: skip
 
 
 def never_checkpointed(run_dir: str | Path) -> bool:
-    """Whether ``run_dir`` holds only what a run writes before its first checkpoint.
+    """Whether ``run_dir`` holds only what a fit writes before its first checkpoint.
 
-    Such a directory (a run stopped in its first epoch) can be started over without
-    losing anything.
+    Such a directory (a fit stopped in its first epoch) can be started over without
+    losing anything. Ensemble members (``member-1/``, ...) are looked at the same way.
     """
     run_dir = Path(run_dir)
-    if (run_dir / "checkpoint" / "state.safetensors").exists():
-        return False
     for entry in run_dir.iterdir():
         if entry.name.startswith(".") and entry.name.endswith(".tmp"):
             continue
-        if entry.name not in _EARLY_FILES:
-            return False
-        if entry.is_dir() and any(not c.name.startswith(".") for c in entry.iterdir()):
+        if entry.name == "checkpoint" and entry.is_dir():
+            if any(not c.name.startswith(".") for c in entry.iterdir()):
+                return False
+        elif entry.name.startswith("member-") and entry.is_dir():
+            if not never_checkpointed(entry):
+                return False
+        elif entry.name not in _EARLY_FILES or entry.is_dir():
             return False
     return True
 
 
 def clear_run(run_dir: str | Path) -> None:
-    """Remove what a run wrote before its first checkpoint (see :func:`never_checkpointed`)."""
-    run_dir = Path(run_dir)
-    for entry in run_dir.iterdir():
+    """Remove what a fit wrote before its first checkpoint (see :func:`never_checkpointed`)."""
+    import shutil
+
+    for entry in Path(run_dir).iterdir():
         if entry.is_dir():
-            for child in entry.iterdir():
-                child.unlink()
-            entry.rmdir()
+            shutil.rmtree(entry)
         else:
             entry.unlink()
+
+
+def claim_run_dir(path: str | Path, hint: str = "choose another --out") -> bool:
+    """The one "directory not empty" rule for a new fit's run directory ``path``.
+
+    A missing or empty directory is fine; one left by a fit stopped before its first
+    checkpoint is emptied so the fit starts over (returns ``True`` then, so the caller can
+    say so); anything else is refused.
+
+    Raises
+    ------
+    ConfigError
+        One line naming ``path``: a file, or a directory that is not empty.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"run directory {path} is a file; {hint}")
+    if path.is_dir() and any(path.iterdir()):
+        if not never_checkpointed(path):
+            raise ConfigError(f"run directory {path} already exists and is not empty; {hint}")
+        clear_run(path)
+        return True
+    return False
 
 
 def read_run_config(run_dir: str | Path) -> Config:
@@ -76,12 +101,12 @@ def read_run_config(run_dir: str | Path) -> Config:
                 f"{run_dir} has no {CONFIG_FILE}: the run was stopped before it started; "
                 f"run the original 'vaekit train ... --out {run_dir}' command again"
             )
-        for marker, command in (("recommender.json", "vaekit recommend evaluate|top-k"),
-                                ("synthesizer.json", "vaekit synth sample|report"),
-                                ("imputer.json", "vaekit impute transform")):  # fmt: skip
-            if (run_dir / marker).is_file():
-                raise ConfigError(f"{run_dir} holds a fitted application model, not a "
-                                  f"'vaekit train' run: use '{command} {run_dir}'")  # fmt: skip
+        from vaekit.io.run import USES, run_kind  # run.py builds on this module
+
+        kind = run_kind(run_dir)
+        if kind not in (None, "train"):
+            raise ConfigError(f"{run_dir} holds a fitted application model, not a "
+                              f"'vaekit train' run: use '{USES[kind]} {run_dir}'")  # fmt: skip
         raise ConfigError(f"{run_dir} is not a vaekit run directory (no {CONFIG_FILE})")
     try:
         return Config.from_yaml(path)

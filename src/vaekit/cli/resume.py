@@ -38,6 +38,9 @@ def resume_command(
 
     console = Console(stderr=True)
     info = Run.open(run)
+    if not info.started:
+        _run_again(info, console)
+        return
     note = thread_note(info, threads)
     if note and not quiet:
         console.print(f"[yellow]note:[/] {note}", soft_wrap=True, highlight=False)
@@ -59,6 +62,26 @@ def resume_command(
     est_cls.resume(run, device=device, verbose=not quiet)
     console.print(f"[green]resumed[/] {info.kind} fit: {run}", soft_wrap=True, highlight=False)
     typer.echo(str(run))
+
+
+def _run_again(run: Any, console: Console) -> None:
+    """A fit stopped before it wrote its settings: start it again with its own command
+    (``run.json`` records it and the directory it ran in)."""
+    import subprocess
+    import sys
+
+    from vaekit.errors import ConfigError
+
+    command = run.command
+    if not command or command[0] != "vaekit":
+        raise ConfigError(f"{run.path} was stopped before its fit started and was not started "
+                          "by the vaekit command; fit it again")  # fmt: skip
+    console.print(f"{run.path} was stopped before its fit started; running its command again: "
+                  f"{' '.join(command)}", soft_wrap=True, highlight=False)  # fmt: skip
+    done = subprocess.run([sys.executable, "-m", "vaekit", *command[1:]],
+                          cwd=run.info.get("cwd") or None)  # fmt: skip
+    if done.returncode:
+        raise typer.Exit(done.returncode)
 
 
 def _estimator_class(kind: str) -> Any:

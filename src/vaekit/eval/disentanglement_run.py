@@ -23,12 +23,12 @@ from vaekit.errors import DataError
 from vaekit.eval import disentanglement as dis
 from vaekit.eval.mode import eval_mode
 from vaekit.eval.registry import EvalContext, register_metric
-from vaekit.models import VAE
+from vaekit.models import BaseModel
 
 STUDY_TRAIN_POINTS = 10000
 
 
-def representation(model: VAE, device: torch.device, batch_size: int = 1024) -> dis.Represent:
+def representation(model: BaseModel, device: torch.device, batch_size: int = 1024) -> dis.Represent:
     """``represent(images (n, C, H, W)) -> (n, d)`` posterior means, as NumPy arrays."""
 
     channels_last = device.type == "cpu"  # ~1.6x faster convolutions on CPU

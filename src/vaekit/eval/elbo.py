@@ -9,12 +9,12 @@ import torch
 from vaekit.data import DataBundle, iterate_batches
 from vaekit.data.base import Split
 from vaekit.eval.mode import eval_mode
-from vaekit.models import VAE
+from vaekit.models import BaseModel
 
 
 @torch.no_grad()
 def elbo_terms(
-    model: VAE,
+    model: BaseModel,
     split: Split,
     batch_size: int = 1000,
     device: torch.device | str | None = None,

@@ -11,7 +11,7 @@ from vaekit.data import iterate_batches
 from vaekit.data.base import Split
 from vaekit.eval.memory import MemoryReleaser, floats_per_sample
 from vaekit.eval.mode import eval_mode
-from vaekit.models import VAE
+from vaekit.models import BaseModel
 
 
 def plan_chunks(k: int, floats: int, memory_mb: float) -> tuple[int, int]:
@@ -27,7 +27,7 @@ def plan_chunks(k: int, floats: int, memory_mb: float) -> tuple[int, int]:
 
 @torch.no_grad()
 def iw_log_likelihood(
-    model: VAE,
+    model: BaseModel,
     split: Split,
     k: int = 5000,
     memory_mb: float = 512.0,

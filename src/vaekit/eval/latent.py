@@ -9,7 +9,7 @@ import torch
 from vaekit.data import iterate_batches
 from vaekit.data.base import Split
 from vaekit.eval.mode import eval_mode
-from vaekit.models import VAE
+from vaekit.models import BaseModel
 
 ACTIVE_THRESHOLD = 0.01
 #: total KL (nats) below which the posterior counts as collapsed (training, plots)
@@ -19,7 +19,7 @@ LOG_2PI = math.log(2 * math.pi)
 
 @torch.no_grad()
 def posterior_stats(
-    model: VAE,
+    model: BaseModel,
     split: Split,
     batch_size: int = 1000,
     device: torch.device | str | None = None,
@@ -80,7 +80,7 @@ def mutual_information(means: torch.Tensor, logvars: torch.Tensor, seed: int = 0
 
 @torch.no_grad()
 def layer_active_units(
-    model: VAE,
+    model: BaseModel,
     split: Split,
     batch_size: int = 1000,
     device: torch.device | str | None = None,
@@ -91,7 +91,7 @@ def layer_active_units(
 ) -> dict[str, int]:
     """Active units of each stochastic layer (``{"z1": a, "z2": b}``; ``{}`` for one layer).
 
-    Uses :meth:`VAE.layer_means` on the first ``limit`` examples; draws come from a
+    Uses :meth:`BaseModel.layer_means` on the first ``limit`` examples; draws come from a
     generator seeded with ``seed`` and the caller's random state is kept.
     """
     device = torch.device(device) if device is not None else model.device

@@ -11,14 +11,14 @@ from rich.console import Console
 
 from vaekit.data import DataBundle
 from vaekit.errors import ConfigError
-from vaekit.models import VAE
+from vaekit.models import BaseModel
 
 
 @dataclass
 class EvalContext:
     """Everything a metric may need; posterior statistics are computed once and shared."""
 
-    model: VAE
+    model: BaseModel
     data: DataBundle
     split: str = "test"
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))

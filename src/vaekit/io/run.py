@@ -13,6 +13,7 @@ existed (their kind is recognised by the file each kind always wrote).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     import torch
 
     from vaekit.config import Config
-    from vaekit.models import VAE
+    from vaekit.models import BaseModel
 
 RUN_JSON = "run.json"
 RUN_FORMAT = "vaekit-run/1"
@@ -90,6 +91,7 @@ def write_run_json(
     info["vaekit_version"] = __version__
     info.setdefault("created", datetime.now(timezone.utc).isoformat(timespec="seconds"))
     info.setdefault("command", list(command) if command is not None else _command_line())
+    info.setdefault("cwd", os.getcwd())
     info.update(extra)
     run_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, json.dumps(info, indent=2) + "\n")
@@ -175,7 +177,7 @@ class Run:
 
         return read_run_config(self.path)
 
-    def model(self, device: str | torch.device = "cpu") -> VAE:
+    def model(self, device: str | torch.device = "cpu") -> BaseModel:
         """The fitted model (``model.json`` + ``model.safetensors``), in eval mode."""
         from vaekit.io.model_io import load
 
@@ -196,6 +198,13 @@ class Run:
             return {}
         tensors, _ = load_tensors(path)
         return tensors
+
+    @property
+    def started(self) -> bool:
+        """Whether the fit got as far as writing its settings (``config.yaml`` of a train
+        run, ``estimator.json`` of an estimator's); before that only its command can
+        start it again."""
+        return (self.path / ("config.yaml" if self.kind == "train" else "estimator.json")).is_file()
 
     def resume_command(self) -> str:
         """The one command that continues this run."""

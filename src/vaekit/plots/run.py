@@ -18,7 +18,7 @@ from vaekit.eval.latent import active_units, posterior_stats
 from vaekit.eval.mode import eval_mode
 from vaekit.io.run import Run
 from vaekit.io.run_dir import PLOTS_DIR
-from vaekit.models import VAE
+from vaekit.models import BaseModel
 
 #: examples of the split whose posterior statistics the figures use
 DEFAULT_LIMIT = 10000
@@ -43,7 +43,7 @@ class PlotRun:
     device: torch.device
     requested_split: str | None = None
     limit: int = DEFAULT_LIMIT
-    _model: VAE | None = field(default=None, repr=False)
+    _model: BaseModel | None = field(default=None, repr=False)
     _data: DataBundle | None = field(default=None, repr=False)
     _posterior: tuple | None = field(default=None, repr=False)
     _x: torch.Tensor | None = field(default=None, repr=False)
@@ -68,7 +68,7 @@ class PlotRun:
         return self.run.path
 
     @property
-    def model(self) -> VAE:
+    def model(self) -> BaseModel:
         """The run's model, in eval mode."""
         if self._model is None:
             self._model = self.run.model(self.device)

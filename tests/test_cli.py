@@ -233,6 +233,8 @@ def test_hvae_without_warmup_gets_advice(mnist_subset, tmp_path, capsys):
 def test_train_reads_and_prepares_its_data_once(mnist_subset, tmp_path, capsys, monkeypatch):
     """Training and the held-out loss at the end share one read of the data (so does a
     resume)."""
+    import importlib
+
     import vaekit.data
 
     real, calls = vaekit.data.build_data, []
@@ -247,7 +249,7 @@ def test_train_reads_and_prepares_its_data_once(mnist_subset, tmp_path, capsys, 
         ):
             monkeypatch.setattr(module, "build_data", counted)
     for name in ("vaekit.train.api", "vaekit.eval.evaluate"):  # bound on import, if not yet
-        monkeypatch.setattr(f"{name}.build_data", counted)
+        monkeypatch.setattr(importlib.import_module(name), "build_data", counted)
     run = tmp_path / "once"
     args = ["train", "--data-dir", mnist_subset, "--epochs", "1", "--out", run, *TRAIN]
     code, _, err = run_cli(args, capsys)

@@ -4,6 +4,7 @@ configuration checks, and the structured errors the CLI words."""
 from __future__ import annotations
 
 import json
+import math
 import pickle
 from pathlib import Path
 
@@ -109,6 +110,12 @@ def test_finite_loss_watch():
     assert cpu.check(torch.tensor(1.0), 1) is None
     value, step = cpu.check(torch.tensor(float("inf")), 2)
     assert (value, step) == (float("inf"), 2) and cpu.poll() is None
+    deferred = monitors.FiniteLoss(torch.device("cpu"))
+    deferred.now = False  # as on a GPU: no sync per step, the first bad step reported at a poll
+    for step, value in enumerate([1.0, float("nan"), float("inf")], start=1):
+        assert deferred.check(torch.tensor(value), step) is None
+    value, step = deferred.poll()
+    assert math.isnan(value) and step == 2
     err = monitors.nonfinite_loss(float("nan"), 1, 7, Path("r/checkpoint"), 1)
     assert str(err) == (
         "loss became NaN at epoch 2, step 7; the last good checkpoint is "

@@ -10,7 +10,7 @@ import torch
 from vaekit.anomaly.complexity import complexity_nats
 from vaekit.distributions.posteriors import LOG_2PI, DiagonalNormal
 from vaekit.errors import ConfigError
-from vaekit.estimators.row_noise import own_rng, row_keys, standard_normal, torch_seed
+from vaekit.estimators.row_noise import own_rng, shared_normal
 from vaekit.models import VAE
 
 SCORES = ("elbo", "iwae", "recon", "elbo-complexity")
@@ -50,7 +50,7 @@ def anomaly_scores(
     for images ``(N, C, H, W)``, quantized zlib for table rows ``(N, D)``), Serrà et al.
     2020's correction for inputs that are simply easy to encode.
 
-    A row's draws depend only on ``seed`` and the row's values
+    Every row uses the same ``samples`` draws, fixed by ``seed``
     (:mod:`vaekit.estimators.row_noise`): a row gets the same score whatever other rows it is
     scored with, in whatever order, and the global RNG is left as it was.
     """
@@ -64,7 +64,6 @@ def anomaly_scores(
         elbo = anomaly_scores(model, x, "elbo", samples, seed)
         data = x.detach().cpu().numpy()
         return elbo - complexity_nats(data, "image" if data.ndim > 2 else "tabular")
-    keys = row_keys(x.detach().cpu().numpy(), seed)  # (N,)
     k = 1 if kind == "recon" else samples
     batch = max(1, _CHUNK_FLOATS // (k * int(np.prod(x.shape[1:]))))
     out = []
@@ -74,22 +73,22 @@ def anomaly_scores(
             q = model.encode(xb)
             s = -model.likelihood.log_prob(model.decode_params(q.mean), xb)
         else:
-            log_w = _log_weights(model, xb, k, keys[start : start + batch], device)  # (k, B)
+            log_w = _log_weights(model, xb, k, seed, device)  # (k, B)
             s = -log_w.mean(0) if kind == "elbo" else -(torch.logsumexp(log_w, 0) - math.log(k))
         out.append(s.double().cpu())
     return torch.cat(out).numpy()
 
 
-def _log_weights(model: VAE, xb: torch.Tensor, k: int, keys: np.ndarray,
+def _log_weights(model: VAE, xb: torch.Tensor, k: int, seed: int,
                  device: torch.device) -> torch.Tensor:  # fmt: skip
-    """``(k, B)`` log weights with each row's own draws."""
+    """``(k, B)`` log weights, every row with the same ``k`` draws (fixed by ``seed``)."""
     q = model.encode(xb)
     if isinstance(q, DiagonalNormal):
-        eps = standard_normal(keys, k, q.mean.shape[-1], q.mean.dtype, q.mean.device)
-        return model.log_weights(xb, k=k, q=_GivenNoise(q, eps))
-    rows = []  # another posterior: a generator seeded per row
+        eps = shared_normal(seed, k, q.mean.shape[-1], q.mean.dtype, q.mean.device)
+        return model.log_weights(xb, k=k, q=_GivenNoise(q, eps.expand(k, *q.mean.shape)))
+    rows = []  # another posterior: the global RNG restarted from ``seed`` for each row
     with own_rng(device):
-        for i, key in enumerate(keys):
-            torch.manual_seed(torch_seed(key))
+        for i in range(xb.shape[0]):
+            torch.manual_seed(seed)
             rows.append(model.log_weights(xb[i : i + 1], k=k))  # (k, 1)
     return torch.cat(rows, 1)

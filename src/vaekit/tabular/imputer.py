@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from vaekit.data.missing_layout import MissingLayout
 from vaekit.data.table import Table
 from vaekit.errors import ConfigError, DataError, ModelFileError
 from vaekit.estimators import FitProgress, VAEEstimator, draw_seed, fingerprint, seeded, train_model
-from vaekit.estimators.row_noise import own_rng, row_keys, torch_seed
+from vaekit.estimators.imputation import conditional_mean, imputation_draws
 from vaekit.estimators.validation import check_rows
 from vaekit.io.model_io import load
 from vaekit.models import create_model
@@ -257,35 +256,20 @@ class VAEImputer(TransformerMixin, VAEEstimator):
         done = self.layout_.decode(out, table)
         return done.to_pandas() if pandas else done
 
-    def _by_row(self, x: torch.Tensor, draw: Callable[[torch.Tensor], torch.Tensor],
-                copies: int | None) -> torch.Tensor:  # fmt: skip
-        """``draw`` applied to each row of ``x`` ``(N, D)`` that has a missing entry, with
-        torch's RNG seeded by the seed and the row (so a row's result does not depend on
-        the other rows); ``draw(row)`` is ``(1, D)`` or ``(copies, 1, D)``. Returns ``(N, D)``
-        or ``(copies, N, D)``; complete rows are returned as they are, and equal rows are
-        computed once."""
+    def _draw_seed(self) -> int:
+        """The seed of the imputation draws: ``random_state`` as it is now, or the one
+        drawn at fit when it is not an integer."""
         state = self.random_state
-        seed = int(state) if isinstance(state, (int, np.integer)) else self.seed_
-        out = x.clone() if copies is None else x.unsqueeze(0).repeat(copies, 1, 1)
-        rows = np.flatnonzero(torch.isnan(x).any(1).cpu().numpy())
-        if len(rows) == 0:
-            return out
-        keys = row_keys(x[rows].cpu().numpy(), seed)  # (R,)
-        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-        done = []
-        with own_rng(x.device):
-            for j in first:
-                torch.manual_seed(torch_seed(keys[j]))
-                done.append(draw(x[rows[j] : rows[j] + 1]))  # (..., 1, D)
-        filled = torch.cat(done, dim=-2)[..., torch.from_numpy(inverse).to(x.device), :]
-        out[..., torch.from_numpy(rows).to(x.device), :] = filled
-        return out
+        return int(state) if isinstance(state, (int, np.integer)) else self.seed_
 
     def transform(self, X: Any) -> Any:
         """``X`` with every missing cell replaced by its importance-sampled conditional
-        mean (the most probable level for a categorical cell); same kind as ``X``."""
+        mean (the most probable level for a categorical cell); same kind as ``X``.
+
+        Every row uses the same ``n_samples`` draws (fixed by ``random_state``), so a row's
+        completion does not depend on the other rows passed with it."""
         arr, x, table, pandas = self._prepared(X)
-        filled = self._by_row(x, lambda row: self.model_.impute(row, self.n_samples), None)
+        filled = conditional_mean(self.model_, x, self.n_samples, self._draw_seed())
         return self._finish(filled.cpu().double().numpy(), arr, table, pandas)
 
     def sample_imputations(self, X: Any, n_draws: int = 5) -> Any:
@@ -295,9 +279,7 @@ class VAEImputer(TransformerMixin, VAEEstimator):
         if n_draws < 1:
             raise DataError(f"n_draws must be >= 1, got {n_draws}")
         arr, x, table, pandas = self._prepared(X)
-        draws = self._by_row(
-            x, lambda row: self.model_.multiple_imputation(row, n_draws, self.n_samples), n_draws
-        )
+        draws = imputation_draws(self.model_, x, n_draws, self.n_samples, self._draw_seed())
         done = [self._finish(d, arr, table, pandas) for d in draws.cpu().double().numpy()]
         return np.stack(done) if table is None else done
 

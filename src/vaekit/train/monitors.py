@@ -17,6 +17,9 @@ from vaekit.train.checkpoint import TrainState
 
 #: posterior collapse: no active unit, or total KL below COLLAPSE_KL, for COLLAPSE_EPOCHS epochs
 COLLAPSE_EPOCHS, COLLAPSE_EXAMPLES = 3, 2000
+#: what the collapse warning suggests by default: the settings of a ``vaekit.fit`` configuration
+#: as ``vaekit train`` names them (applications pass their own advice)
+COLLAPSE_ADVICE = "Try --kl-schedule linear, --free-bits 0.5 or a smaller --beta"
 
 
 class FiniteLoss:

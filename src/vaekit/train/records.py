@@ -117,13 +117,20 @@ def where_text(device: torch.device, follows_load: bool, world_size: int) -> str
 
 
 def add_speed(
-    record: dict[str, Any], beta: float, lr: float, seconds: float, n: int, threads: int | None
+    record: dict[str, Any],
+    beta: float,
+    lr: float,
+    seconds: float,
+    n: int,
+    threads: int | None,
+    threads_auto: bool = False,
 ) -> None:
     """The epoch's KL weight, learning rate, time and speed (and, on CPU, ``threads``: the
-    count at the end of the epoch, which follows the load)."""
+    count at the end of the epoch, and ``threads_auto``: whether that count follows the
+    machine's load, so that a resumed run may not be bit-identical)."""
     record.update(beta=beta, lr=lr, seconds=seconds, samples_per_s=n / seconds)
     if threads is not None:
-        record["threads"] = threads
+        record.update(threads=threads, threads_auto=threads_auto)
     if "train_tokens" in record:  # sequences: mean tokens per example -> tokens/s
         record["tokens_per_s"] = record["samples_per_s"] * record["train_tokens"]
 

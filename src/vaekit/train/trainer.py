@@ -32,14 +32,13 @@ from vaekit.train.checkpoint import (
 from vaekit.train.device import flush_denormals, resolve_device
 from vaekit.train.interrupts import Interrupts, interrupted
 from vaekit.train.lr import lr_at
-from vaekit.train.optim import OPTIMIZERS, build_optimizers, opt_params  # noqa: F401
+from vaekit.train.optim import OPTIMIZERS, build_optimizers, opt_params  # noqa: F401  (re-exported)
 from vaekit.train.progress import training_progress
 from vaekit.train.selection import Selection
 from vaekit.train.validation import validate_train_config
 
 CHECKPOINT_DIR = "checkpoint"
 PROGRESS_EVERY = 25  # steps between progress-bar refreshes (each one syncs the device)
-COLLAPSE_ADVICE = "Try --kl-schedule linear, --free-bits 0.5 or a smaller --beta"
 
 
 @dataclass
@@ -94,7 +93,7 @@ class Trainer:
         console: Console | None = None,
         selection: Selection | None = None,
         on_epoch: Callable[[dict[str, Any]], None] | None = None,
-        collapse_advice: str = COLLAPSE_ADVICE,
+        collapse_advice: str = monitors.COLLAPSE_ADVICE,
     ) -> None:
         validate_train_config(config)
         self.cfg, self.on_epoch, self.selection = config, on_epoch, selection
@@ -260,7 +259,8 @@ class Trainer:
             record: dict[str, Any] = {"epoch": st.epoch, "step": st.step, **train}
             self._end_epoch(record)
             threads = torch.get_num_threads() if self.device.type == "cpu" else None
-            records.add_speed(record, model.beta * factor, lr, seconds, totals.n, threads)
+            records.add_speed(record, model.beta * factor, lr, seconds, totals.n, threads,
+                              self._follows_load())  # fmt: skip
             if self.writes and self.run_dir is not None:  # metrics first, then the checkpoint:
                 # a kill in between leaves a line that resume drops (its epoch is after the
                 # checkpoint's) and trains again

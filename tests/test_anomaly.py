@@ -262,7 +262,7 @@ def test_cli_ensemble_and_complexity_score(tmp_path: Path, capsys: pytest.Captur
     out = tmp_path / "det"
     with pytest.raises(SystemExit) as e:
         main(["anomaly", "fit", str(tmp_path / "x.npy"), "--out", str(out), "--n-models", "2",
-              "--score", "elbo-complexity", "--epochs", "5", "-q"])  # fmt: skip
+              "--scoring", "elbo-complexity", "--epochs", "5", "-q"])  # fmt: skip
     assert e.value.code == 0, capsys.readouterr().err
     det = VAEDetector.load(out)
     assert det.n_models == 2 and det.scoring == "elbo-complexity" and len(det.models_) == 2

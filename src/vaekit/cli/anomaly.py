@@ -50,8 +50,12 @@ def fit_command(
     data: Path = typer.Argument(..., help="Training data: .csv, .npy, .npz or .mat."),
     out: Path = out_dir_option("of the fitted detector.", default=...),
     contamination: float = typer.Option(0.1, "--contamination", help="Expected outlier share."),
-    score: str = typer.Option(
-        "elbo", "--score", help="elbo | iwae | recon | elbo-complexity (minus PNG/zlib length)."
+    scoring: str = typer.Option(
+        "elbo", "--scoring",
+        help="elbo | iwae | recon | elbo-complexity (minus PNG/zlib length).",
+    ),
+    old_score: str = typer.Option(
+        None, "--score", hidden=True, help="Deprecated spelling of --scoring."
     ),
     latent_dim: int = typer.Option(
         None, "--latent-dim", help="Latent dimensions. [default: from the data's width]"
@@ -79,21 +83,25 @@ def fit_command(
     """Fit a detector on DATA and save it to --out (safetensors + JSON)."""
     from vaekit.anomaly import VAEDetector
     from vaekit.anomaly.metrics import detection_report
+    from vaekit.io.run import write_run_json
 
+    scoring = deprecated_alias(old_score, scoring, "anomaly fit --score", "--scoring")
     console = stderr_console()
     check_out_dir(out, console)
     widths = parse_hidden(hidden) if hidden else None
     apply_threads(threads, quiet, console)
     x, y = _read(data, label_column)
     det = VAEDetector(
-        contamination=contamination, score=score, latent_dim=latent_dim, hidden=widths,
+        contamination=contamination, scoring=scoring, latent_dim=latent_dim, hidden=widths,
         epochs=epochs, batch_size=batch_size, beta=beta, data_kind=data_kind, random_state=seed,
         device=device, verbose=not quiet,
     )  # fmt: skip
     if n_models is not None:
         det.set_params(n_models=n_models)
-    det.fit(x)
-    det.save(out)
+    # where the rows came from: what `vaekit resume` reads again
+    write_run_json(out, "detector", data={"path": str(data.resolve()),
+                                          "label_column": label_column})  # fmt: skip
+    det.fit(x, out=out)
     console.print(
         f"fitted on {len(x)} rows ({det.data_kind_}, {det.epochs_} epochs); threshold "
         f"{det.threshold_:.4g} flags {int(det.labels_.sum())} training rows"

@@ -47,6 +47,7 @@ def fit_command(
 ) -> None:
     """Fit an imputer on TABLE and save it to --out."""
     from vaekit.data.table import read_csv
+    from vaekit.io.run import write_run_json
     from vaekit.tabular.imputer import VAEImputer
 
     console = stderr_console()
@@ -54,8 +55,10 @@ def fit_command(
     apply_threads(threads, quiet, console)
     t = read_csv(table)
     imp = VAEImputer(latent_dim=latent_dim, epochs=epochs, max_categories=max_categories,
-                     random_state=seed, device=device, verbose=not quiet).fit(t)  # fmt: skip
-    imp.save(out)
+                     random_state=seed, device=device, verbose=not quiet)  # fmt: skip
+    # where the rows came from: what `vaekit resume` reads again
+    write_run_json(out, "imputer", data={"path": str(table.resolve())})
+    imp.fit(t, out=out)
     console.print(f"fitted on {len(t)} rows, {imp.epochs_} epochs; saved to {out}")
     emit_result(out)
 

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from vaekit._version import __version__
 from vaekit.errors import ConfigError
-from vaekit.io.run_dir import CONFIG_FILE, read_evaluation, read_metrics
+from vaekit.io.run_dir import read_evaluation, read_metrics
+from vaekit.io.run_info import KINDS, RUN_FORMAT, RUN_JSON, USES, read_run_info, run_kind
 from vaekit.io.safe import atomic_write_text, load_tensors, save_tensors
 
 if TYPE_CHECKING:
@@ -32,35 +33,7 @@ if TYPE_CHECKING:
     from vaekit.config import Config
     from vaekit.models import BaseModel
 
-RUN_JSON = "run.json"
-RUN_FORMAT = "vaekit-run/1"
-#: data statistics saved at fit time (e.g. ``mean``/``std`` of a standardized table)
 DATA_STATS = "data_stats.safetensors"
-
-#: what each kind of run is, and the command that works on it
-KINDS: dict[str, str] = {
-    "train": "vaekit train",
-    "detector": "vaekit anomaly fit",
-    "imputer": "vaekit impute fit",
-    "synthesizer": "vaekit synth fit",
-    "recommender": "vaekit recommend fit",
-}
-#: the commands that use each kind of run
-USES: dict[str, str] = {
-    "train": "vaekit evaluate|sample|plot|report|explore",
-    "detector": "vaekit anomaly score",
-    "imputer": "vaekit impute transform",
-    "synthesizer": "vaekit synth sample|report",
-    "recommender": "vaekit recommend evaluate|top-k",
-}
-#: the file each kind wrote before ``run.json`` existed (format 0)
-_LEGACY_MARKERS = (
-    ("detector.json", "detector"),
-    ("imputer.json", "imputer"),
-    ("synthesizer.json", "synthesizer"),
-    ("recommender.json", "recommender"),
-    (CONFIG_FILE, "train"),
-)
 
 
 def write_run_json(
@@ -106,14 +79,6 @@ def _command_line() -> list[str]:
     return argv
 
 
-def run_kind(run_dir: str | Path) -> str | None:
-    """The kind of run in ``run_dir`` (``None`` when it is none)."""
-    try:
-        return Run.open(run_dir).kind
-    except ConfigError:
-        return None
-
-
 @dataclass
 class Run:
     """A run directory, read: its kind, configuration, model, statistics and records.
@@ -146,7 +111,7 @@ class Run:
         path = Path(path)
         if not path.is_dir():
             raise ConfigError(f"{path} is not a vaekit run directory (it does not exist)")
-        info = _read_info(path)
+        info = read_run_info(path)
         run = cls(path, info["kind"], info)
         if kinds is not None:
             wanted = (kinds,) if isinstance(kinds, str) else tuple(kinds)
@@ -218,28 +183,5 @@ def save_data_stats(run_dir: str | Path, stats: dict[str, torch.Tensor]) -> None
         save_tensors(Path(run_dir) / DATA_STATS, tensors)
 
 
-def _read_info(path: Path) -> dict[str, Any]:
-    file = path / RUN_JSON
-    if file.is_file():
-        try:
-            info = json.loads(file.read_text())
-        except json.JSONDecodeError as e:
-            raise ConfigError(f"{file} is not valid JSON ({e})") from None
-        if not isinstance(info, dict) or not isinstance(info.get("format"), str):
-            raise ConfigError(f"{file}: expected an object with 'format' and 'kind'")
-        fmt = info["format"]
-        if not fmt.startswith("vaekit-run/"):
-            raise ConfigError(f"{file}: unknown format {fmt!r}")
-        version = fmt.removeprefix("vaekit-run/")
-        if not version.isdigit() or int(version) > int(RUN_FORMAT.rsplit("/", 1)[1]):
-            raise ConfigError(
-                f"{file}: format {fmt!r} was written by a newer vaekit "
-                f"({info.get('vaekit_version', '?')}); this is vaekit {__version__}"
-            )
-        if info.get("kind") not in KINDS:
-            raise ConfigError(f"{file}: unknown run kind {info.get('kind')!r}")
-        return info
-    for marker, kind in _LEGACY_MARKERS:
-        if (path / marker).is_file():
-            return {"format": "vaekit-run/0", "kind": kind}
-    raise ConfigError(f"{path} is not a vaekit run directory (no {RUN_JSON})")
+__all__ = ["DATA_STATS", "KINDS", "RUN_FORMAT", "RUN_JSON", "USES", "Run", "run_kind",
+           "save_data_stats", "write_run_json"]

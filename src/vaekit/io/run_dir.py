@@ -9,6 +9,7 @@ from typing import Any
 
 from vaekit.config import Config
 from vaekit.errors import ConfigError
+from vaekit.io.run_info import USES, run_kind
 
 CONFIG_FILE = "config.yaml"
 EVALUATION_FILE = "evaluation.json"
@@ -101,8 +102,6 @@ def read_run_config(run_dir: str | Path) -> Config:
                 f"{run_dir} has no {CONFIG_FILE}: the run was stopped before it started; "
                 f"run the original 'vaekit train ... --out {run_dir}' command again"
             )
-        from vaekit.io.run import USES, run_kind  # run.py builds on this module
-
         kind = run_kind(run_dir)
         if kind not in (None, "train"):
             raise ConfigError(f"{run_dir} holds a fitted application model, not a "

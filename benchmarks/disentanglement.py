@@ -76,7 +76,7 @@ def train_one(name: str, seed: int, args: argparse.Namespace, run: Path) -> floa
     cfg.train.device = args.device
     cfg.out = str(run)
     t0 = time.perf_counter()
-    vaekit.train(cfg, quiet=True)
+    vaekit.fit(cfg, quiet=True)
     return time.perf_counter() - t0
 
 

@@ -32,7 +32,7 @@ def train_run(out: Path, arch: str, epochs: int) -> Path:
     cfg.model.arch = arch
     cfg.train.epochs = epochs
     cfg.out = str(out)
-    return vaekit.train(cfg, quiet=True)
+    return vaekit.fit(cfg, quiet=True)
 
 
 def serve(session: ExploreSession) -> tuple[object, int, threading.Thread]:

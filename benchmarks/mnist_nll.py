@@ -114,7 +114,7 @@ def train_one(name: str, args: argparse.Namespace) -> None:
     cfg = protocol_config(name, out, args.device, args.stage_ratio, args.kl_warmup)
     cfg.train.epochs = args.epochs or epochs_for_budget(cfg, args.budget_minutes)
     print(f"{name}: training {cfg.train.epochs} epochs into {out}")
-    vaekit.train(cfg, quiet=True)
+    vaekit.fit(cfg, quiet=True)
 
 
 def write_eval_seconds(run: Path, seconds: float) -> None:

@@ -27,7 +27,7 @@ from vaekit.eval import evaluate_run
 def run(cfg: vaekit.Config, out: Path) -> tuple[float, float]:
     cfg.out = str(out)
     t0 = time.perf_counter()
-    vaekit.train(cfg, quiet=True)
+    vaekit.fit(cfg, quiet=True)
     seconds = time.perf_counter() - t0
     return evaluate_run(out, "test")["loss"], seconds
 

@@ -130,7 +130,7 @@ def train(args: argparse.Namespace) -> None:
             run, epochs=-(-args.steps // per_epoch), quiet=True, threads=args.threads or None
         )
     else:
-        vaekit.train(config_for(args, args.model), quiet=True)
+        vaekit.fit(config_for(args, args.model), quiet=True)
     seconds = time.perf_counter() - t0
     record = run / "bench-train.json"
     segments = json.loads(record.read_text())["segments"] if record.exists() else []

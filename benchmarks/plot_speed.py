@@ -67,7 +67,7 @@ def main() -> None:
             cfg.model.latent_dim = latent
             cfg.train.epochs = args.epochs
             cfg.out = str(tmp / f"z{latent}")
-            runs.append(vaekit.train(cfg, quiet=True))
+            runs.append(vaekit.fit(cfg, quiet=True))
     lines = []
     for run in runs:
         latent = vaekit.load(run).latent_dim

@@ -39,7 +39,7 @@ def main() -> None:
         cfg.train.epochs = args.epochs
         cfg.train.device = args.device
         cfg.out = str(tmp / f"z{latent}")
-        run = vaekit.train(cfg, quiet=True)
+        run = vaekit.fit(cfg, quiet=True)
         r = evaluate_run(run, metrics=["samples"])
         rows.append((f"VAE, {latent}-D latent, {args.epochs} epochs", r))
     g = torch.Generator().manual_seed(0)

@@ -98,7 +98,7 @@ def train_one(args: argparse.Namespace, name: str, run: Path) -> float:
     if (run / "config.yaml").exists():
         vaekit.resume(run, quiet=True)
     else:
-        vaekit.train(cfg, quiet=True)
+        vaekit.fit(cfg, quiet=True)
     return time.perf_counter() - t0
 
 

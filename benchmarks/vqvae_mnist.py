@@ -63,7 +63,7 @@ def main() -> None:
         cfg.train.epochs = args.epochs
         cfg.train.device = args.device
         cfg.out = str(run)
-        vaekit.train(cfg)
+        vaekit.fit(cfg)
         train_prior(run, args.prior_epochs, device=args.device)
     model = vaekit.load(run)
     records = read_metrics(run)

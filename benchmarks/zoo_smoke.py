@@ -43,7 +43,7 @@ def main() -> None:
         cfg.train.epochs = args.epochs
         cfg.out = str(root / label.replace(" ", "_").replace("=", "-"))
         t0 = time.perf_counter()
-        run = vaekit.train(cfg, quiet=True)
+        run = vaekit.fit(cfg, quiet=True)
         minutes = (time.perf_counter() - t0) / 60
         records = read_metrics(run)
         finite = all(math.isfinite(r["train_loss"]) and math.isfinite(r.get("val_loss", 0.0))

@@ -96,4 +96,4 @@ def train_small_run(mnist_subset: Path, out: Path, kl_warmup: bool = False, **mo
     for k, v in model.items():
         setattr(cfg.model, k, v)
     cfg.out = str(out)
-    return vaekit.train(cfg, quiet=True)
+    return vaekit.fit(cfg, quiet=True)

@@ -215,6 +215,6 @@ def test_train_and_evaluate_disentanglement_from_the_cli(dsprites, tmp_path, cap
 def test_disentanglement_metric_refuses_data_without_factors(tmp_path, stripes_file, capsys):
     from test_train import small_config
 
-    run = vaekit.train(small_config(stripes_file, tmp_path / "r", epochs=1), quiet=True)
+    run = vaekit.fit(small_config(stripes_file, tmp_path / "r", epochs=1), quiet=True)
     with pytest.raises(DataError, match="known generative factors"):
         vaekit.evaluate_run(run, metrics=["disentanglement"])

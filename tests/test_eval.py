@@ -187,7 +187,7 @@ def stripes_run(tmp_path):
     cfg.model.hidden, cfg.model.latent_dim = [32], 3
     cfg.train.epochs, cfg.train.device = 4, "cpu"
     cfg.out = str(tmp_path / "run")
-    return vaekit.train(cfg, quiet=True)
+    return vaekit.fit(cfg, quiet=True)
 
 
 def test_evaluate_run_writes_every_default_metric(stripes_run):
@@ -210,7 +210,7 @@ def test_collapse_warning_once_in_log_and_metrics(tmp_path, capsys):
     cfg.model.hidden, cfg.model.latent_dim, cfg.model.beta = [32], 3, 200.0
     cfg.train.epochs, cfg.train.device, cfg.train.lr = 6, "cpu", 1e-2
     cfg.out = str(tmp_path / "collapse")
-    run = vaekit.train(cfg, quiet=True)
+    run = vaekit.fit(cfg, quiet=True)
     rows = [json.loads(r) for r in (run / "metrics.jsonl").read_text().splitlines()]
     warned = [r for r in rows if "warning" in r]
     assert len(warned) == 1 and "posterior collapse" in warned[0]["warning"]

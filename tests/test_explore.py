@@ -208,7 +208,7 @@ def test_table_run_decodes_rows_in_data_units_with_column_names(tmp_path):
     cfg.model.latent_dim = 2
     cfg.train.epochs = 2
     cfg.out = str(tmp_path / "run")
-    c = TestClient(create_app(ExploreSession(vaekit.train(cfg, quiet=True))))
+    c = TestClient(create_app(ExploreSession(vaekit.fit(cfg, quiet=True))))
     meta = c.get("/api/meta").json()
     assert meta["kind"] == "table" and meta["columns"] == ["height", "weight", "area", "noise"]
     row = c.post("/api/decode", json={"z": [0.0, 0.0]}).json()["output"]

@@ -45,7 +45,7 @@ def test_run_directory_files_are_shareable(stripes_file, tmp_path, umask):
     cfg.model.latent_dim = 2
     cfg.train.epochs = 1
     cfg.out = str(tmp_path / "run")
-    run = vaekit.train(cfg, quiet=True)
+    run = vaekit.fit(cfg, quiet=True)
     files = [p for p in run.rglob("*") if p.is_file()]
     assert len(files) >= 5
     assert {p.name: mode(p) for p in files} == {p.name: 0o644 for p in files}

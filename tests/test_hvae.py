@@ -121,7 +121,7 @@ def test_evaluate_and_epoch_log_report_each_layer(stripes_file, tmp_path):
     cfg.model.top_hidden = [16]
     cfg.train.epochs = 2
     cfg.out = str(tmp_path / "run")
-    run = vaekit.train(cfg, quiet=True)
+    run = vaekit.fit(cfg, quiet=True)
     record = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
     for key in ("active_units_z1", "active_units_z2", "val_kl_z1", "val_kl_z2", "train_kl_z1"):
         assert key in record, key

@@ -273,7 +273,7 @@ def test_image_plots_refuse_tabular_runs(tmp_path, capsys):
     cfg.model.hidden = [16]
     cfg.train.epochs = 1
     cfg.out = str(tmp_path / "run")
-    run = vaekit.train(cfg, quiet=True)
+    run = vaekit.fit(cfg, quiet=True)
     with pytest.raises(SystemExit):
         main(["plot", str(run), "manifold"])
     assert "needs image data" in capsys.readouterr().err
@@ -395,7 +395,7 @@ def test_report_of_every_model_family(name, mnist_subset, tmp_path):
     cfg.model.channels = [8, 8]
     cfg.train.epochs = 1
     cfg.out = str(tmp_path / name)
-    run = vaekit.train(cfg, quiet=True)
+    run = vaekit.fit(cfg, quiet=True)
     html = make_report(run).read_text()
     pngs = _data_uris(html)
     assert len(pngs) == len(applicable_kinds(PlotRun.open(run))) >= 8

@@ -113,3 +113,85 @@ def test_the_commands_work_on_a_run_from_before_run_json(legacy_run, tmp_path, c
     assert (tmp_path / "s.npy").is_file()
     evaluation = json.loads((legacy_run / "evaluation.json").read_text())
     assert evaluation["test"]["loss"] > 0 and evaluation["test"]["n"] == 10000
+
+
+def test_a_table_run_keeps_its_standardization_and_sampling_does_not_read_the_data(
+    tmp_path, monkeypatch, capsys
+):
+    import numpy as np
+
+    import vaekit
+    from vaekit.cli.app import main
+    from vaekit.data import build_data
+
+    rng = np.random.default_rng(0)
+    table = tmp_path / "table.csv"
+    np.savetxt(table, rng.normal(50.0, 7.0, (300, 4)), delimiter=",")
+    cfg = vaekit.Config()
+    cfg.data.dataset, cfg.out = str(table), str(tmp_path / "run")
+    cfg.model.hidden, cfg.model.latent_dim = [16], 2
+    cfg.train.epochs, cfg.train.device, cfg.train.threads = 1, "cpu", 1
+    run = vaekit.fit(cfg, quiet=True)
+    assert cfg.model.likelihood == "gaussian-learned"  # the resolved choice, recorded
+    assert vaekit.Run.open(run).config().data.standardize is True
+    stats = vaekit.Run.open(run).data_stats()
+    prepared = build_data(vaekit.Run.open(run).config())
+    assert torch.equal(stats["mean"], prepared.mean) and torch.equal(stats["std"], prepared.std)
+
+    def sample(name: str) -> np.ndarray:
+        with pytest.raises(SystemExit) as done:
+            main(["sample", str(run), "-n", "50", "-o", str(tmp_path / name), "--seed", "3"])
+        assert done.value.code == 0, capsys.readouterr().err
+        return np.load(tmp_path / name)
+
+    def no_data(*args, **kwargs):
+        raise AssertionError("sampling read the dataset")
+
+    monkeypatch.setattr("vaekit.data.build_data", no_data)
+    fast = sample("fast.npy")
+    assert abs(fast.mean() - 50.0) < 5.0  # in the data's units, not standardized ones
+    monkeypatch.undo()
+    (run / "data_stats.safetensors").unlink()  # as a run from before the statistics were kept
+    np.testing.assert_array_equal(sample("slow.npy"), fast)
+
+
+def test_build_data_leaves_the_configuration_alone(tmp_path):
+    import numpy as np
+
+    import vaekit
+    from vaekit.data import build_data
+
+    table = tmp_path / "table.csv"
+    np.savetxt(table, np.random.default_rng(0).normal(size=(40, 3)), delimiter=",")
+    cfg = vaekit.Config()
+    cfg.data.dataset = str(table)
+    before = cfg.to_yaml()
+    data = build_data(cfg)
+    assert cfg.to_yaml() == before
+    assert data.resolved == {"model.likelihood": "gaussian-learned", "data.standardize": True}
+
+
+@pytest.mark.parametrize(
+    ("records", "threads", "omp", "says"),
+    [
+        ([], None, "", False),  # nothing trained yet: the fit starts over
+        ([{"epoch": 1, "threads": 2, "threads_auto": True}], None, "", True),
+        ([{"epoch": 1, "threads": 2, "threads_auto": True}], 2, "", True),  # auto before
+        ([{"epoch": 1, "threads": 1, "threads_auto": False}], 1, "", False),  # fixed throughout
+        ([{"epoch": 1, "threads": 1, "threads_auto": False}], None, "1", False),
+        ([{"epoch": 1, "threads": 1, "threads_auto": False}], None, "", True),  # auto now
+    ],
+)
+def test_resuming_says_when_the_thread_count_followed_the_load(
+    tmp_path, monkeypatch, records, threads, omp, says
+):
+    from vaekit.cli.hints import thread_note
+
+    monkeypatch.setenv("OMP_NUM_THREADS", omp)
+    write_run_json(tmp_path, "detector")
+    (tmp_path / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    note = thread_note(Run.open(tmp_path), threads)
+    assert (note is not None) == says
+    if says:
+        assert "chosen by the machine's load" in note and "--threads N" in note
+        assert str(records[0]["threads"]) in note and "\n" not in note

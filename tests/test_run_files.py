@@ -29,7 +29,7 @@ def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cfg.model.latent_dim = 2
     cfg.train.epochs = 1
     cfg.out = str(d / "run")
-    return vaekit.train(cfg, quiet=True)
+    return vaekit.fit(cfg, quiet=True)
 
 
 @pytest.fixture

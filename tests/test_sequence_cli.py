@@ -83,7 +83,7 @@ def test_resume_is_bit_identical(corpus, tmp_path, capsys):
     assert run_cli([*args, "--out", tmp_path / "full"], capsys)[0] == 0
     cfg = vaekit.Config.from_yaml(tmp_path / "full" / "config.yaml")
     cfg.out = str(tmp_path / "cut")
-    vaekit.train(cfg, quiet=True, stop_after_epoch=1)
+    vaekit.fit(cfg, quiet=True, stop_after_epoch=1)
     vaekit.resume(tmp_path / "cut", quiet=True)
     a, _ = load_tensors(tmp_path / "full" / "model.safetensors")
     b, _ = load_tensors(tmp_path / "cut" / "model.safetensors")

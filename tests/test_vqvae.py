@@ -135,7 +135,7 @@ def test_vqvae_epoch_line_compares_like_with_like(mnist_subset, tmp_path):
     cfg.train.device = "cpu"
     cfg.out = str(tmp_path / "vq")
     console = Console(record=True, width=300)
-    run = vaekit.train(cfg, console=console)
+    run = vaekit.fit(cfg, console=console)
     lines = [ln for ln in console.export_text().splitlines() if ln.startswith("epoch ")]
     assert len(lines) == 4
     for line in lines:

@@ -8,6 +8,7 @@ command; this module turns them into what a user of ``vaekit`` types next.
 from __future__ import annotations
 
 import shlex
+from typing import Any
 
 from vaekit.errors import TrainingError, TrainingInterrupted, VaekitError
 
@@ -35,3 +36,26 @@ def error_message(error: VaekitError, command: str | None = None) -> str:
         flags, plain = _OPTION_HINTS[error.hint_option]
         return f"{text}. {flags if command in _TUNABLE else plain}"
     return text
+
+
+def thread_note(run: Any, threads: int | None) -> str | None:
+    """One line for a run whose thread count follows the machine's load: such a
+    continuation is not bit-identical to an uninterrupted fit when the load changed.
+    ``None`` when the count is fixed (``--threads``, ``train.threads``, ``OMP_NUM_THREADS``)
+    before and now, or when nothing was trained yet (the fit starts over)."""
+    import os
+
+    records = run.records()
+    if not records:
+        return None
+    fixed_env = bool(os.environ.get("OMP_NUM_THREADS", "").strip())
+    fixed_config = run.kind == "train" and bool(run.config().train.threads)
+    auto_before = any(r.get("threads_auto") for r in records)
+    auto_now = not (threads or fixed_env or fixed_config)
+    if not (auto_before or auto_now):
+        return None
+    counts = sorted({int(r["threads"]) for r in records if "threads" in r})
+    used = ", ".join(map(str, counts)) or "an automatic number of"
+    return (f"{run.path} trained with {used} thread(s) chosen by the machine's load; the "
+            "resumed fit is bit-identical to an uninterrupted one only with one fixed count "
+            "throughout (--threads N)")

@@ -51,13 +51,13 @@ def sample_command(
     """Sample SMILES from the prior as MOSES does (z ~ N(0, I), temperature 1, invalid
     samples kept) and write them."""
     from vaekit.chem.sampling import sample_smiles, write_smiles
-    from vaekit.io import load
+    from vaekit.io.run import Run
     from vaekit.train import resolve_device
 
     if not output.name.endswith((".csv", ".smi", ".txt")):
         raise ConfigError(f"--output must end in .csv, .smi or .txt, got {output.name!r}")
     apply_threads(threads, quiet)
-    model = load(run, resolve_device(device))
+    model = Run.open(run, "train").model(resolve_device(device))
     with progress_bar("sampling", quiet) as progress:
         task = progress.add_task("sample", total=n)
         smiles = sample_smiles(model, n, seed, max_length, temperature,
@@ -181,7 +181,7 @@ def optimize_command(
     from vaekit.chem import read_smiles
     from vaekit.chem.optimize import METHODS, LatentOptimizer, training_smiles
     from vaekit.chem.properties import OBJECTIVES
-    from vaekit.io import load
+    from vaekit.io.run import Run
     from vaekit.io.safe import atomic_write_text
     from vaekit.train import resolve_device
 
@@ -194,7 +194,7 @@ def optimize_command(
             raise ConfigError(f"{name} must be >= 1, got {value}")
     console = stderr_console()
     apply_threads(threads, quiet, console)
-    model = load(run, resolve_device(device))
+    model = Run.open(run, "train").model(resolve_device(device))
     known = training_smiles(run)
     rng = random.Random(seed)
     if start is not None:

@@ -8,6 +8,8 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from vaekit.cli.hints import thread_note
+
 #: run kind -> (module, class) of the estimator that resumes it
 ESTIMATORS = {
     "detector": ("vaekit.anomaly", "VAEDetector"),
@@ -41,12 +43,14 @@ def resume_command(
     if not info.started:
         _run_again(info, console)
         return
+    if info.kind == "train":
+        from vaekit.cli.train import continue_run
+
+        continue_run(run, epochs, None if device == "auto" else device, threads, quiet, console)
+        return
     note = thread_note(info, threads)
     if note and not quiet:
         console.print(f"[yellow]note:[/] {note}", soft_wrap=True, highlight=False)
-    if info.kind == "train":
-        _resume_train(run, epochs, device, threads, quiet, console)
-        return
     if epochs is not None:
         from vaekit.errors import ConfigError
 
@@ -91,41 +95,3 @@ def _estimator_class(kind: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
-def _resume_train(
-    run: Path, epochs: int | None, device: str, threads: int | None, quiet: bool,
-    console: Console,
-) -> None:  # fmt: skip
-    from vaekit.cli.train import _held_out_loss
-    from vaekit.io.run_dir import read_run_config
-    from vaekit.train.api import resume
-    from vaekit.train.distributed import launch_rank
-
-    result = resume(run, epochs=epochs, device=None if device == "auto" else device,
-                    quiet=quiet, console=console, threads=threads)  # fmt: skip
-    if launch_rank() == 0:
-        held_out = _held_out_loss(run, read_run_config(run))
-        console.print(f"run {run}: {result.epochs} epochs done{held_out}", soft_wrap=True)
-        typer.echo(str(run))
-
-
-def thread_note(run: Any, threads: int | None) -> str | None:
-    """One line for a run whose thread count follows the machine's load: such a
-    continuation is not bit-identical to an uninterrupted fit when the load changed.
-    ``None`` when the count is fixed (``--threads``, ``train.threads``, ``OMP_NUM_THREADS``)
-    before and now, or when nothing was trained yet (the fit starts over)."""
-    import os
-
-    records = run.records()
-    if not records:
-        return None
-    fixed_env = bool(os.environ.get("OMP_NUM_THREADS", "").strip())
-    fixed_config = run.kind == "train" and bool(run.config().train.threads)
-    auto_before = any(r.get("threads_auto") for r in records)
-    auto_now = not (threads or fixed_env or fixed_config)
-    if not (auto_before or auto_now):
-        return None
-    counts = sorted({int(r["threads"]) for r in records if "threads" in r})
-    used = ", ".join(map(str, counts)) or "an automatic number of"
-    return (f"{run.path} trained with {used} thread(s) chosen by the machine's load; the "
-            "resumed fit is bit-identical to an uninterrupted one only with one fixed count "
-            "throughout (--threads N)")

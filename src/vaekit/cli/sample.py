@@ -60,14 +60,13 @@ def sample_command(
     import numpy as np
     import torch
 
-    from vaekit.data import build_data
-    from vaekit.io import load
-    from vaekit.io.run_dir import read_run_config
+    from vaekit.io.run import Run
     from vaekit.train import resolve_device
     from vaekit.viz import save_image_grid
 
     apply_threads(threads, quiet)
-    model = load(run, resolve_device(device))
+    opened = Run.open(run, "train")
+    model = opened.model(resolve_device(device))
     if model.modality == "sequence":
         _sample_text(model, n, output or Path("samples.txt"), seed, temperature, greedy, top_p,
                      max_length, quiet)  # fmt: skip
@@ -87,9 +86,7 @@ def sample_command(
             raise ConfigError("this model's data are not images; write .npy or .csv")
         save_image_grid(output, x.numpy())
     else:
-        cfg = read_run_config(run)
-        if cfg.data.standardize:
-            x = build_data(cfg).unstandardize(x)
+        x = _in_data_units(opened, x)
         values = x.reshape(n, -1).numpy()
         output.parent.mkdir(parents=True, exist_ok=True)
         if suffix == ".npy":
@@ -97,6 +94,20 @@ def sample_command(
         else:
             np.savetxt(output, values, delimiter=",", fmt="%.6g")
     emit_result(output)
+
+
+def _in_data_units(run: Any, x: Any) -> Any:
+    """Samples ``x`` mapped back to the data's units with the statistics saved at fit time
+    (runs from before they were saved: the data is read again to recompute them)."""
+    stats = run.data_stats()
+    if "mean" in stats and "std" in stats:
+        return x * stats["std"] + stats["mean"]
+    cfg = run.config()
+    if not cfg.data.standardize:
+        return x
+    from vaekit.data import build_data
+
+    return build_data(cfg).unstandardize(x)
 
 
 def _sample_text(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 
-from vaekit.config import PRESETS, Config, apply_preset
+from vaekit.config import PRESETS, Config, layered_config
 from vaekit.errors import ConfigError, VaekitError
 
 if TYPE_CHECKING:
@@ -51,25 +51,10 @@ _FLAGS = {  # CLI parameter -> config key
 def build_config(
     config_file: Path | None, flags: dict[str, Any], sets: list[str], preset: str | None = None
 ) -> Config:
-    """Defaults, then the preset, then the YAML file, then explicit flags, then ``--set``."""
-    cfg = Config.from_yaml(config_file) if config_file else Config()
-    if preset:  # the file's own values win over the preset's
-        loaded, defaults = cfg.to_dict(), Config().to_dict()
-        apply_preset(cfg, preset)
-        for section in Config.SECTIONS:
-            for key, value in loaded[section].items():
-                if value != defaults[section][key]:
-                    cfg.set(f"{section}.{key}", value)
-    for name, value in flags.items():
-        if value is None:
-            continue
-        if name == "out":
-            cfg.out = str(value)
-        else:
-            cfg.set(_FLAGS[name], value)
-    for assignment in sets:
-        cfg.set_from_string(assignment)
-    return cfg
+    """Defaults, then the preset, then the YAML file, then explicit flags, then ``--set``
+    (:func:`vaekit.config.layered_config`, as ``vaekit sweep`` layers them)."""
+    values = {_FLAGS[name]: value for name, value in flags.items()}
+    return layered_config(config_file, preset, values, sets)
 
 
 def train_command(
@@ -158,8 +143,7 @@ def train_command(
     Under torchrun (torchrun --nproc-per-node N -m vaekit train ...) the processes train
     one model with DistributedDataParallel; --batch-size is the global batch.
     """
-    from vaekit.io.run_dir import read_run_config
-    from vaekit.train import resume_run, train_run
+    from vaekit.train import train_run
     from vaekit.train.distributed import launch_rank
 
     console = Console(stderr=True)
@@ -172,14 +156,7 @@ def train_command(
                 "with --resume only --epochs, --device and --threads may be given "
                 f"(got {', '.join('--' + k.replace('_', '-') for k in others) or '--config/--set'})"
             )
-        resumed = resume_run(
-            resume_dir, epochs=epochs, device=device, quiet=quiet, console=console, threads=threads
-        )
-        if launch_rank() == 0:  # under torchrun, rank 0 speaks for the job
-            held_out = _held_out_loss(resume_dir, read_run_config(resume_dir), resumed.data)
-            console.print(f"run {resume_dir}: {resumed.result.epochs} epochs done{held_out}",
-                          soft_wrap=True)  # fmt: skip
-            typer.echo(str(resume_dir))
+        continue_run(resume_dir, epochs, device, threads, quiet, console)
         return
     cfg = build_config(config_file, flags, sets or [], preset)
     trained = train_run(cfg, quiet=quiet, console=console)
@@ -190,6 +167,30 @@ def train_command(
             f"[green]trained[/] {cfg.model.name} on {cfg.data.dataset}: {run_dir}{result}",
             soft_wrap=True,
         )
+        typer.echo(str(run_dir))
+
+
+def continue_run(
+    run_dir: Path, epochs: int | None, device: str | None, threads: int | None, quiet: bool,
+    console: Console,
+) -> None:  # fmt: skip
+    """Continue a train run from its checkpoint (``vaekit train --resume``, ``vaekit
+    resume``); print its held-out loss, and its path on stdout."""
+    from vaekit.cli.hints import thread_note
+    from vaekit.io.run import Run
+    from vaekit.train import resume_run
+    from vaekit.train.distributed import launch_rank
+
+    run = Run.open(run_dir, "train")
+    note = thread_note(run, threads)
+    if note and not quiet and launch_rank() == 0:
+        console.print(f"[yellow]note:[/] {note}", soft_wrap=True, highlight=False)
+    resumed = resume_run(run_dir, epochs=epochs, device=device, quiet=quiet, console=console,
+                         threads=threads)  # fmt: skip
+    if launch_rank() == 0:  # under torchrun, rank 0 speaks for the job
+        held_out = _held_out_loss(run_dir, run.config(), resumed.data)
+        console.print(f"run {run_dir}: {resumed.result.epochs} epochs done{held_out}",
+                      soft_wrap=True)  # fmt: skip
         typer.echo(str(run_dir))
 
 

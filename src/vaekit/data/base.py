@@ -68,6 +68,9 @@ class DataBundle:
         binarized afresh each time (the validation and test splits once, with a fixed seed).
     mean, std
         Standardization applied to the data (``x' = (x - mean) / std``), or ``None``.
+    resolved
+        The concrete values :func:`~vaekit.data.setup.build_data` chose for the
+        configuration's ``auto`` fields (applied by the caller, e.g. to ``config.yaml``).
     tokenizer
         For sequence data (splits of :class:`~vaekit.text.encoding.TokenSequences`), the
         tokenizer that made the ids; ``None`` for arrays.
@@ -84,6 +87,9 @@ class DataBundle:
     mean: torch.Tensor | None = None
     std: torch.Tensor | None = None
     tokenizer: Any = None  # sequences: the :class:`~vaekit.text.Tokenizer` of their ids
+    #: the choices made for the configuration's ``auto`` fields, e.g.
+    #: ``{"model.likelihood": "bernoulli", "data.standardize": False}``
+    resolved: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_sequence(self) -> bool:

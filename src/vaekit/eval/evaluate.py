@@ -14,8 +14,8 @@ from vaekit.eval import disentanglement_run as _dis  # noqa: F401  (registers it
 from vaekit.eval import metrics as _metrics  # noqa: F401  (registers the metrics)
 from vaekit.eval import sequences as _sequences  # noqa: F401  (registers its metric)
 from vaekit.eval.registry import EvalContext, get_metric
-from vaekit.io.model_io import load
-from vaekit.io.run_dir import EVALUATION_FILE, read_run_config
+from vaekit.io.run import Run
+from vaekit.io.run_dir import EVALUATION_FILE
 from vaekit.io.safe import atomic_write_text
 
 DEFAULT_METRICS = ("elbo", "recon", "latent", "probe")
@@ -64,11 +64,11 @@ def evaluate_run(
     dict
         One flat dict of results (also stored under the split's name in ``evaluation.json``).
     """
-    run_dir = Path(run_dir)
-    cfg = read_run_config(run_dir)
+    run = Run.open(run_dir, "train")
+    run_dir, cfg = run.path, run.config()
     explicit = metrics is not None
     device = torch.device(device)
-    model = load(run_dir, device)
+    model = run.model(device)
     if metrics is None:
         base = SEQUENCE_METRICS if model.modality == "sequence" else DEFAULT_METRICS
         if not model.has_latent:  # a language model: no code to measure

@@ -14,13 +14,12 @@ from vaekit.config import Config
 from vaekit.data import DataBundle, build_data
 from vaekit.errors import ConfigError, DataError
 from vaekit.io.model_io import MODEL_JSON, model_from_spec, model_spec
-from vaekit.io.run import write_run_json
+from vaekit.io.run import save_data_stats, write_run_json
 from vaekit.io.run_dir import (
     CONFIG_FILE,
     TOKENIZER_FILE,
-    clear_run,
+    claim_run_dir,
     default_run_dir,
-    never_checkpointed,
     read_metrics,
     read_run_config,
 )
@@ -189,6 +188,8 @@ def _train(
         _check_out(out, console)
     out = Path(distributed.broadcast_text(str(out), info))  # rank 0 names the run
     data = build_data(cfg)
+    for key, value in data.resolved.items():  # the auto choices, recorded in config.yaml
+        cfg.set(key, value)
     cfg.out = str(out)
     torch.manual_seed(cfg.train.seed)
     model = build_model(cfg, data)
@@ -196,6 +197,8 @@ def _train(
         _create_out(out)
         write_run_json(out, "train")
         atomic_write_text(out / CONFIG_FILE, cfg.to_yaml())
+        if data.mean is not None and data.std is not None:  # samples back in the data's units
+            save_data_stats(out, {"mean": data.mean, "std": data.std})
         # weights are written when training completes; until then the checkpoint holds them
         atomic_write_text(out / MODEL_JSON, json.dumps(model_spec(model), indent=2))
         if data.tokenizer is not None:  # also inside model.json; here for other tools
@@ -214,15 +217,9 @@ def _train(
 
 
 def _check_out(out: Path, console: Console | None) -> None:
-    """Refuse a non-empty run directory, except one left by a run stopped before its first
-    checkpoint, which is emptied to start over."""
-    if out.is_dir() and any(out.iterdir()):
-        if not never_checkpointed(out):
-            raise ConfigError(
-                f"run directory {out} already exists and is not empty; "
-                "use --resume or another --out"
-            )
-        clear_run(out)
+    """The one "directory not empty" rule (:func:`vaekit.io.run_dir.claim_run_dir`): a run
+    stopped before its first checkpoint is emptied to start over, anything else refused."""
+    if claim_run_dir(out, "use --resume or another --out"):
         (console or Console(stderr=True)).print(
             f"{out} held a run stopped before its first checkpoint; starting it over"
         )

@@ -16,8 +16,8 @@ from vaekit.data import build_data, iterate_batches
 from vaekit.data.base import Split
 from vaekit.errors import ConfigError
 from vaekit.eval.mode import eval_mode
-from vaekit.io.model_io import MODEL_WEIGHTS, load
-from vaekit.io.run_dir import read_run_config
+from vaekit.io.model_io import MODEL_WEIGHTS
+from vaekit.io.run import Run
 from vaekit.io.safe import save_tensors
 from vaekit.train.progress import training_progress
 from vaekit.train.trainer import resolve_device
@@ -53,12 +53,12 @@ def train_prior(
     """
     if epochs < 1 or batch_size < 1 or not lr > 0:
         raise ConfigError("epochs and batch_size must be >= 1 and lr > 0")
-    run_dir = Path(run_dir)
-    dev = resolve_device(device)
-    model = load(run_dir, dev)
+    run = Run.open(run_dir, "train")
+    run_dir, dev = run.path, resolve_device(device)
+    model = run.model(dev)
     if not hasattr(model, "code_prior"):
         raise ConfigError(f"model {model.registry_name!r} has no code prior to train (vqvae has)")
-    data = build_data(read_run_config(run_dir))
+    data = build_data(run.config())
     console = console or Console(stderr=True)
     train_codes = data_codes(model, data.train, dev, data)
     val_codes = None if data.val is None else data_codes(model, data.val, dev, data)

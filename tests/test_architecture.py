@@ -72,3 +72,21 @@ def test_text_and_models_turn_text_into_ids_without_loading_data():
     loaded = packages(loaded_after(code))
     assert not loaded & {"data", "io", "train", "eval", "cli"}, sorted(loaded)
 
+
+
+def test_the_old_name_of_render_still_imports_with_a_warning():
+    """``vaekit.viz`` was renamed ``vaekit.render`` (drawing, beside ``plots``: a run's
+    figures); the old name works for one release."""
+    script = (
+        "import warnings\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    import vaekit.viz.grid as old\n"
+        "import vaekit.render.grid as new\n"
+        "assert old is new, (old, new)\n"
+        "assert any(issubclass(w.category, DeprecationWarning) and 'vaekit.render' in\n"
+        "           str(w.message) for w in caught), [str(w.message) for w in caught]\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout.strip() == "ok", done.stderr

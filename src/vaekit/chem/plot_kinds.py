@@ -13,7 +13,7 @@ from vaekit.errors import ConfigError
 from vaekit.plots.codes import pca_2d
 from vaekit.plots.registry import register_plot
 from vaekit.plots.run import PlotRun
-from vaekit.viz.figure import pyplot, save_figure
+from vaekit.render.figure import pyplot, save_figure
 
 PROPERTY_NAMES = {"qed": "QED", "logp": "logP", "sa": "SA", "weight": "weight"}
 

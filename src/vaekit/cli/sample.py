@@ -62,7 +62,7 @@ def sample_command(
 
     from vaekit.io.run import Run
     from vaekit.train import resolve_device
-    from vaekit.viz import save_image_grid
+    from vaekit.render import save_image_grid
 
     apply_threads(threads, quiet)
     opened = Run.open(run, "train")

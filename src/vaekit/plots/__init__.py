@@ -1,4 +1,4 @@
-"""Figures of a trained run (data for them from the model; drawing in :mod:`vaekit.viz`)."""
+"""Figures of a trained run (data for them from the model; drawing in :mod:`vaekit.render`)."""
 
 from vaekit.plots.image_kinds import (
     arithmetic_data,

@@ -14,7 +14,7 @@ from vaekit.eval.mode import eval_mode
 from vaekit.plots.codes import attribute_vector, kl_order, manifold_codes, traversal_codes
 from vaekit.plots.registry import register_plot
 from vaekit.plots.run import PlotRun
-from vaekit.viz.tiles import draw_tiles
+from vaekit.render.tiles import draw_tiles
 
 
 def resolve_class(run: PlotRun, value: str | int) -> int:

@@ -15,7 +15,7 @@ from vaekit.plots.make import applicable_kinds
 from vaekit.plots.registry import PLOT_KINDS
 from vaekit.plots.run import PlotRun
 from vaekit.plots.text_kinds import TEXT_KINDS
-from vaekit.viz.report import render_report
+from vaekit.render.report import render_report
 
 TRAINING_COLUMNS = ("epoch", "train_loss", "train_recon", "train_kl", "val_loss", "val_recon",
                     "val_kl", "active_units", "beta", "lr", "seconds")  # fmt: skip

@@ -13,9 +13,9 @@ from vaekit.eval.latent import ACTIVE_THRESHOLD, COLLAPSE_KL
 from vaekit.plots.codes import pca_2d
 from vaekit.plots.registry import register_plot
 from vaekit.plots.run import PlotRun
-from vaekit.viz.bars import draw_kl_bars
-from vaekit.viz.curves import draw_training_curves
-from vaekit.viz.scatter import draw_latent_map
+from vaekit.render.bars import draw_kl_bars
+from vaekit.render.curves import draw_training_curves
+from vaekit.render.scatter import draw_latent_map
 
 PROJECTIONS = ("pca", "tsne", "umap")
 

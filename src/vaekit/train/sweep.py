@@ -21,7 +21,7 @@ from vaekit.io.safe import atomic_write_text
 from vaekit.train.api import train, validate_config
 from vaekit.train.threads import usable_cores
 from vaekit.train.trainer import resolve_device
-from vaekit.viz.bars import draw_sweep
+from vaekit.render.bars import draw_sweep
 
 SWEEP_JSON = "sweep.json"
 SWEEP_TABLE = "sweep.md"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vaekit.viz.figure import pyplot, save_figure
+from vaekit.render.figure import pyplot, save_figure
 
 #: classes up to this count get a legend; more get a colour bar
 MAX_LEGEND = 20

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from vaekit.viz.figure import pyplot, save_figure
+from vaekit.render.figure import pyplot, save_figure
 
 #: (panel title, record key without the split prefix, y label)
 PANELS = (

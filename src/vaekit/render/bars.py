@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from vaekit.viz.figure import pyplot, save_figure
+from vaekit.render.figure import pyplot, save_figure
 
 
 def draw_kl_bars(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vaekit.viz.figure import pyplot, save_figure
-from vaekit.viz.grid import tile_images
+from vaekit.render.figure import pyplot, save_figure
+from vaekit.render.grid import tile_images
 
 PAD = 2
 

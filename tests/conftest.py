@@ -97,3 +97,13 @@ def train_small_run(mnist_subset: Path, out: Path, kl_warmup: bool = False, **mo
         setattr(cfg.model, k, v)
     cfg.out = str(out)
     return vaekit.fit(cfg, quiet=True)
+
+
+E2E_DIR = Path(__file__).parent / "e2e"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Everything under ``tests/e2e`` is end to end (marker ``e2e``)."""
+    for item in items:
+        if E2E_DIR in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.e2e)

@@ -24,7 +24,7 @@ from vaekit.recsys import Recommender
 from vaekit.tabular import Synthesizer
 from vaekit.train.trainer import Trainer
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from conftest import stripes
-from test_train import metrics, small_config, weights
+from helpers import metrics, small_config, weights
 from vaekit.distributions import DiagonalNormal, StandardNormal
 from vaekit.models import create_model
 from vaekit.objectives import mws_decomposition, permute_dims

@@ -48,6 +48,7 @@ def test_plan_follows_the_decoder():
     assert plan_chunks(10, 1000, 1024)[1] == 10  # small k: all samples at once
 
 
+@pytest.mark.e2e  # a fresh process
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self")
 @pytest.mark.parametrize("memory_mb", [32, 256])
 def test_peak_rss_within_budget(memory_mb):

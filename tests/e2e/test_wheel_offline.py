@@ -13,7 +13,7 @@ import pytest
 
 from vaekit.data.mnist import FILES
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 BLOCK_NETWORK = """
 import socket

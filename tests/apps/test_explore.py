@@ -128,6 +128,7 @@ DRIVER = shutil.which("chromedriver") or (
     "/usr/bin/chromedriver" if Path("/usr/bin/chromedriver").exists() else None)  # fmt: skip
 
 
+@pytest.mark.e2e  # a browser
 @pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="Chromium and chromedriver are not "
                     "installed (Debian: apt-get install chromium chromium-driver)")  # fmt: skip
 def test_page_in_headless_chromium(runs, tmp_path):

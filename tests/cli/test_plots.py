@@ -321,6 +321,7 @@ def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+@pytest.mark.e2e  # a browser
 @pytest.mark.skipif(
     _chromium() is None,
     reason="Chromium not installed (Debian: apt-get install chromium); CI installs it",

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import vaekit
-from test_cli import run_cli
+from helpers import run_cli
 from vaekit.config import Config, apply_preset
 from vaekit.io.safe import load_tensors
 from vaekit.text import Tokenizer

@@ -18,7 +18,7 @@ pytest.importorskip("fcd_torch", reason="needs the chem extra (fcd_torch)")
 from rdkit import Chem, DataStructs  # noqa: E402
 from rdkit.Chem import rdFingerprintGenerator  # noqa: E402
 
-from test_cli import run_cli  # noqa: E402
+from helpers import run_cli  # noqa: E402
 from vaekit import chem  # noqa: E402
 from vaekit.chem.fcd import GaussianStats, frechet_distance  # noqa: E402
 from vaekit.chem.sampling import write_smiles  # noqa: E402

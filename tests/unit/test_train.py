@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import types
 
 import pytest
@@ -8,37 +7,11 @@ import torch
 
 import vaekit
 from conftest import stripes
+from helpers import metrics, small_config, weights
 from vaekit.errors import ConfigError, TrainingError
-from vaekit.io.safe import load_tensors
 from vaekit.train import Trainer, resume, train
 from vaekit.train import checkpoint as checkpoint_mod
 from vaekit.train import trainer as trainer_mod
-
-
-def small_config(dataset, out, **train) -> vaekit.Config:
-    cfg = vaekit.Config()
-    cfg.data.dataset = str(dataset)
-    cfg.data.val_size = 0.25
-    cfg.data.binarize = "dynamic"
-    cfg.model.hidden = [32]
-    cfg.model.latent_dim = 3
-    cfg.train.batch_size = 32
-    cfg.train.epochs = 4
-    cfg.train.kl_schedule = "linear"
-    cfg.train.warmup_epochs = 3
-    cfg.train.device = "cpu"
-    for k, v in train.items():
-        setattr(cfg.train, k, v)
-    cfg.out = str(out)
-    return cfg
-
-
-def weights(run) -> dict[str, torch.Tensor]:
-    return load_tensors(run / "model.safetensors")[0]
-
-
-def metrics(run) -> list[dict]:
-    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
 
 
 def test_run_directory_contents(stripes_file, tmp_path):

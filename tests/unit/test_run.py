@@ -12,7 +12,7 @@ import torch
 from vaekit.errors import ConfigError
 from vaekit.io.run import RUN_FORMAT, RUN_JSON, Run, save_data_stats, write_run_json
 
-LEGACY_TRAIN_RUN = Path(__file__).parent / "fixtures" / "train_run_v0"
+LEGACY_TRAIN_RUN = Path(__file__).parents[1] / "fixtures" / "train_run_v0"
 
 
 def test_run_json_records_kind_format_version_time_and_command(tmp_path):

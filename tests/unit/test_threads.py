@@ -180,6 +180,7 @@ def test_own_work_is_not_counted_as_others():
     assert cpu_load.others_busy(first, after) < 0.6
 
 
+@pytest.mark.e2e  # a fresh process
 def test_busy_cores_sees_a_spinning_process():
     if th.busy_cores() is None:
         pytest.skip("no /proc/stat on this system")
@@ -192,6 +193,7 @@ def test_busy_cores_sees_a_spinning_process():
     assert busy is not None and busy >= 0.7  # one whole core (some scheduling noise)
 
 
+@pytest.mark.e2e  # a fresh process
 def test_short_spin_unless_the_user_chose_a_wait_policy(tmp_path):
     code = "import vaekit, os; print(os.environ.get('GOMP_SPINCOUNT'))"
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}

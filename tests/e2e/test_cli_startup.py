@@ -65,7 +65,7 @@ def test_public_names_resolve_lazily():
     done = run_python(
         "import sys, vaekit\n"
         "assert 'torch' not in sys.modules\n"
-        "import vaekit.train.threads  # binds the subpackage: the package, callable for one release\n"
+        "import vaekit.train.threads  # binds the subpackage (callable for one release)\n"
         "import vaekit.explore.session\n"
         "assert callable(vaekit.fit) and vaekit.fit.__module__ == 'vaekit.train.api'\n"
         "assert callable(vaekit.train) and isinstance(vaekit.train, type(sys))\n"

@@ -11,7 +11,7 @@ import pytest
 
 tomllib = pytest.importorskip("tomllib" if sys.version_info >= (3, 11) else "tomli")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = ROOT / "pyproject.toml"
 
 
@@ -39,6 +39,7 @@ def test_layers_contract_covers_every_package():
     assert children <= listed, f"not in a layer: {sorted(children - listed)}"
 
 
+@pytest.mark.e2e  # a fresh process
 def test_every_known_violation_is_marked_for_removal():
     text = PYPROJECT.read_text()
     for contract in contracts():
@@ -60,6 +61,7 @@ def packages(modules: set[str]) -> set[str]:
     return {m.split(".")[1] for m in modules if m.count(".") >= 1}
 
 
+@pytest.mark.e2e  # a fresh process
 def test_text_and_models_turn_text_into_ids_without_loading_data():
     code = (
         "from vaekit.models import create_model\n"
@@ -74,6 +76,7 @@ def test_text_and_models_turn_text_into_ids_without_loading_data():
 
 
 
+@pytest.mark.e2e  # a fresh process
 def test_the_old_name_of_render_still_imports_with_a_warning():
     """``vaekit.viz`` was renamed ``vaekit.render`` (drawing, beside ``plots``: a run's
     figures); the old name works for one release."""

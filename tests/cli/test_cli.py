@@ -10,16 +10,8 @@ import matplotlib.image as mpimg
 import pytest
 import torch
 
-from vaekit.cli.app import main
+from helpers import run_cli
 from vaekit.models import list_models
-
-
-def run_cli(args, capsys):
-    with pytest.raises(SystemExit) as e:
-        main([str(a) for a in args])
-    out = capsys.readouterr()
-    return e.value.code, out.out, out.err
-
 
 TRAIN = ["--hidden", "64,32", "--latent-dim", "4", "--batch-size", "64", "--device", "cpu", "-q"]
 
@@ -168,6 +160,7 @@ def test_tabular_csv_with_labels_and_sample_values(tmp_path, capsys):
     assert gen.std(0)[0] < gen.std(0)[1] < gen.std(0)[2]
 
 
+@pytest.mark.e2e  # a fresh process
 def test_python_dash_m_and_models_listing():
     out = subprocess.run(
         [sys.executable, "-m", "vaekit", "models"], capture_output=True, text=True, check=True

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import vaekit
-from test_cli import run_cli
+from helpers import run_cli
 from vaekit.data import iterate_batches
 from vaekit.data.base import Split
 from vaekit.data.dsprites import (
@@ -213,7 +213,7 @@ def test_train_and_evaluate_disentanglement_from_the_cli(dsprites, tmp_path, cap
 
 
 def test_disentanglement_metric_refuses_data_without_factors(tmp_path, stripes_file, capsys):
-    from test_train import small_config
+    from helpers import small_config
 
     run = vaekit.fit(small_config(stripes_file, tmp_path / "r", epochs=1), quiet=True)
     with pytest.raises(DataError, match="known generative factors"):

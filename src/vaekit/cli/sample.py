@@ -61,8 +61,8 @@ def sample_command(
     import torch
 
     from vaekit.io.run import Run
-    from vaekit.train import resolve_device
     from vaekit.render import save_image_grid
+    from vaekit.train import resolve_device
 
     apply_threads(threads, quiet)
     opened = Run.open(run, "train")

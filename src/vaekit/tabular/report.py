@@ -13,10 +13,10 @@ import numpy as np
 
 from vaekit.data.table import Table
 from vaekit.io.safe import atomic_write_text
+from vaekit.render.report import STYLE, html_table, image_tag
 from vaekit.tabular.efficacy import ml_efficacy
 from vaekit.tabular.privacy import privacy_report
 from vaekit.tabular.quality import CONTINUOUS, cramers_v, discretize, quality_report
-from vaekit.render.report import STYLE, html_table, image_tag
 
 
 def association_matrix(table: Table) -> np.ndarray:

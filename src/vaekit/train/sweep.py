@@ -18,10 +18,10 @@ from vaekit.errors import ConfigError, DataError, TrainingError
 from vaekit.eval.evaluate import evaluate_run
 from vaekit.io.run_dir import read_metrics
 from vaekit.io.safe import atomic_write_text
+from vaekit.render.bars import draw_sweep
 from vaekit.train.api import train, validate_config
 from vaekit.train.threads import usable_cores
 from vaekit.train.trainer import resolve_device
-from vaekit.render.bars import draw_sweep
 
 SWEEP_JSON = "sweep.json"
 SWEEP_TABLE = "sweep.md"

@@ -67,6 +67,9 @@ def test_a_run_of_another_kind_is_refused_naming_both_kinds_and_what_to_use(tmp_
 
 
 def test_no_run_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="is empty: the run was stopped before it started"):
+        Run.open(tmp_path)
+    (tmp_path / "notes.txt").write_text("hello")
     with pytest.raises(ConfigError, match="is not a vaekit run directory"):
         Run.open(tmp_path)
     with pytest.raises(ConfigError, match="is not a vaekit run directory"):

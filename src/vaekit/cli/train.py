@@ -183,10 +183,8 @@ def continue_run(
 
     run = Run.open(run_dir, "train")
     note = thread_note(run, threads)
-    if note and not quiet and launch_rank() == 0:
-        console.print(f"[yellow]note:[/] {note}", soft_wrap=True, highlight=False)
     resumed = resume_run(run_dir, epochs=epochs, device=device, quiet=quiet, console=console,
-                         threads=threads)  # fmt: skip
+                         threads=threads, note=note and f"note: {note}")  # fmt: skip
     if launch_rank() == 0:  # under torchrun, rank 0 speaks for the job
         held_out = _held_out_loss(run_dir, run.config(), resumed.data)
         console.print(f"run {run_dir}: {resumed.result.epochs} epochs done{held_out}",

@@ -72,6 +72,9 @@ def read_run_info(path: Path) -> dict[str, Any]:
     for marker, kind in _LEGACY_MARKERS:
         if (path / marker).is_file():
             return {"format": "vaekit-run/0", "kind": kind}
+    if not any(not e.name.endswith(".tmp") for e in path.iterdir()):
+        raise ConfigError(f"{path} is empty: the run was stopped before it started; run the "
+                          f"original command again with --out {path}")  # fmt: skip
     raise ConfigError(f"{path} is not a vaekit run directory (no {RUN_JSON})")
 
 

@@ -264,8 +264,13 @@ def resume_run(
     console: Console | None = None,
     stop_after_epoch: int | None = None,
     threads: int | None = None,
+    note: str | None = None,
 ) -> TrainedRun:
-    """:func:`resume`, returning the run directory with the trainer's result and the data."""
+    """:func:`resume`, returning the run directory with the trainer's result and the data.
+
+    ``note``: a line for ``console`` once the run's files check out, before training goes
+    on (unless ``quiet``).
+    """
     run_dir = Path(run_dir)
     cfg = read_run_config(run_dir)
     if epochs is not None:
@@ -292,6 +297,8 @@ def resume_run(
         trainer = Trainer(model, data, cfg.train, run_dir, quiet=quiet, console=console)
         trainer.resume()
         set_threads(cfg.train.threads, console, warn=not quiet)  # after the files check out
+        if note and not quiet and info.is_main:
+            (console or Console(stderr=True)).print(note, soft_wrap=True, highlight=False)
         distributed.barrier(info)  # every rank has read the files rank 0 may now rewrite
         if info.is_main:
             atomic_write_text(run_dir / CONFIG_FILE, cfg.to_yaml())

@@ -116,7 +116,8 @@ def test_sentences_and_moses_by_name():
     cfg.data.dataset = "sentences"
     data = build_data(cfg)
     assert (len(data.train), len(data.val), len(data.test)) == (17426, 2178, 2179)
-    assert cfg.model.likelihood == "categorical" and data.tokenizer.kind == "word"
+    assert data.resolved == {"model.likelihood": "categorical"} and data.tokenizer.kind == "word"
+    assert cfg.model.likelihood == "auto"  # the configuration is left alone
     cfg = Config()
     cfg.data.dataset = "moses"
     cfg.data.max_examples = 1000

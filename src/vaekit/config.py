@@ -284,7 +284,33 @@ def _unknown(key: str, choices: list[str], what: str) -> str:
     return f"unknown {what} {key!r}{hint}"
 
 
+def parse_hidden(text: str, flag: str = "--hidden") -> list[int]:
+    """Hidden layer widths from ``"512,256"`` (spaces ignored; ``""``: no hidden layer): the
+    one parser of widths, for every command's ``--hidden`` and ``model.hidden`` values.
+
+    Raises
+    ------
+    ConfigError
+        One line naming ``flag`` when a width is not a positive integer.
+    """
+    parts = [p for p in str(text).replace(" ", "").split(",") if p]
+    try:
+        widths = [int(p) for p in parts]
+    except ValueError:
+        widths = []
+    if len(widths) != len(parts) or any(w < 1 for w in widths):
+        raise ConfigError(f"{flag} takes comma-separated positive widths like 512,256, "
+                          f"got {text!r}")  # fmt: skip
+    return widths
+
+
 def _coerce(value: Any, hint: Any, key: str) -> Any:
+    if key.endswith("hidden") and isinstance(value, str) and typing.get_origin(hint) is list:
+        try:
+            return parse_hidden(value, key)
+        except ConfigError:
+            raise ConfigError(f"bad value for {key}: {value!r} (comma-separated positive "
+                              "widths like 512,256)") from None
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(hint) if a is not type(None)]

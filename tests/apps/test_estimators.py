@@ -174,7 +174,7 @@ def test_a_run_of_another_kind_is_refused_in_one_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"is a detector run \(made by 'vaekit anomaly fit'\)"):
         VAEImputer.load(tmp_path / "det")
     small_imputer().fit(with_holes(x)).save(tmp_path / "imp")
-    with pytest.raises(ConfigError, match="is a imputer run") as e:
+    with pytest.raises(ConfigError, match="is an imputer run") as e:
         VAEDetector.load(tmp_path / "imp")
     assert "\n" not in str(e.value)
     write_run_json(tmp_path / "train", "train")

@@ -12,6 +12,7 @@ from vaekit.anomaly import VAEDetector
 from vaekit.errors import ConfigError
 from vaekit.estimators import VAEEstimator
 from vaekit.io.run import write_run_json
+from vaekit.io.run_info import a_kind
 from vaekit.recsys import Recommender
 from vaekit.tabular import Synthesizer
 from vaekit.tabular.imputer import VAEImputer
@@ -41,5 +42,5 @@ def test_each_refuses_the_others_run_directories(tmp_path, written, reader):
     with pytest.raises(ConfigError) as info:
         ESTIMATORS[reader].load(tmp_path)
     message = str(info.value)
-    assert f"is a {written} run" in message and f"not a {reader} run" in message
+    assert f"is {a_kind(written)}" in message and f"not {a_kind(reader)}" in message
     assert "\n" not in message

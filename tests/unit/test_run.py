@@ -196,5 +196,5 @@ def test_resuming_says_when_the_thread_count_followed_the_load(
     note = thread_note(Run.open(tmp_path), threads)
     assert (note is not None) == says
     if says:
-        assert "chosen by the machine's load" in note and "--threads N" in note
+        assert "machine's load" in note and "--threads N" in note
         assert str(records[0]["threads"]) in note and "\n" not in note

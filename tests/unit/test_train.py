@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 import types
 
 import pytest
@@ -125,7 +126,16 @@ def test_early_stopping_restores_best_weights(stripes_file, tmp_path, monkeypatc
 def test_free_bits_and_grad_clip_run(stripes_file, tmp_path):
     cfg = small_config(stripes_file, tmp_path / "fb", free_bits=0.5, grad_clip=1.0, epochs=1)
     cfg.train.kl_schedule = "cyclical"
-    train(cfg, quiet=True)
+    run = train(cfg, quiet=True)
+    [record] = metrics(run)
+    assert all(math.isfinite(record[k]) for k in ("train_loss", "train_recon", "train_kl"))
+    # free bits: the objective counts at least 0.5 nats per latent dimension of KL
+    assert record["train_loss"] >= record["train_recon"] - 1e-4
+    free = run / "free"
+    cfg = small_config(stripes_file, free, epochs=1)
+    cfg.train.kl_schedule = "cyclical"
+    [plain] = metrics(train(cfg, quiet=True))
+    assert plain["train_loss"] != record["train_loss"]  # the settings changed the objective
 
 
 def test_bad_settings_are_refused_before_training(stripes_file, tmp_path):

@@ -145,3 +145,31 @@ def test_vqvae_epoch_line_compares_like_with_like(mnist_subset, tmp_path):
     last = records[-1]
     recon_val = float(lines[-1].split("val recon ")[1].split()[0])
     assert recon_val == pytest.approx(last["val_recon"], abs=0.01)
+
+
+def test_a_resumed_run_fits_its_code_prior_as_an_uninterrupted_one(mnist_subset, tmp_path):
+    """train.prior_epochs: the code prior is fitted after the autoencoder, also when the run
+    was stopped and resumed, and the final weights equal an uninterrupted run's."""
+    from vaekit.io.safe import load_tensors
+    from vaekit.train import resume
+    from vaekit.train.code_prior import prior_trained
+
+    def config(out: str) -> vaekit.Config:
+        cfg = vaekit.Config()
+        cfg.data.data_dir = str(mnist_subset)
+        cfg.data.val_size = 100
+        cfg.model.name, cfg.model.latent_dim, cfg.model.num_codes = "vqvae", 4, 16
+        cfg.model.channels = [8, 8]
+        cfg.train.epochs, cfg.train.prior_epochs, cfg.train.threads = 2, 1, 1
+        cfg.train.device, cfg.out = "cpu", str(tmp_path / out)
+        return cfg
+
+    straight = vaekit.fit(config("straight"), quiet=True)
+    stopped = vaekit.fit(config("stopped"), quiet=True, stop_after_epoch=1)
+    assert not prior_trained(stopped)
+    resume(stopped, quiet=True)
+    assert prior_trained(stopped) and prior_trained(straight)
+    a = load_tensors(straight / "model.safetensors")[0]
+    b = load_tensors(stopped / "model.safetensors")[0]
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert (stopped / "prior_metrics.jsonl").read_text().count("\n") == 1

@@ -187,7 +187,7 @@ class VAEDetector(VAEEstimator):
             if self.data_kind_ == "image":
                 model.init_output_bias(x.mean(0))
             train_model(model, x, cfg, progress, collapse_advice=COLLAPSE_ADVICE,
-                        run_dir=where, resume=resume, name="anomaly")  # fmt: skip
+                        run_dir=where, resume=resume, run=run, name="anomaly")  # fmt: skip
         return model
 
     def _latent_dim(self) -> int:

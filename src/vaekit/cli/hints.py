@@ -56,6 +56,7 @@ def thread_note(run: Any, threads: int | None) -> str | None:
         return None
     counts = sorted({int(r["threads"]) for r in records if "threads" in r})
     used = ", ".join(map(str, counts)) or "an automatic number of"
-    return (f"{run.path} trained with {used} thread(s) chosen by the machine's load; the "
-            "resumed fit is bit-identical to an uninterrupted one only with one fixed count "
-            "throughout (--threads N)")
+    how = ("trained with {} thread(s) chosen by the machine's load" if auto_before else
+           "trained with {} thread(s) and now takes the count the machine's load leaves")
+    return (f"{run.path} {how.format(used)}; the resumed fit is bit-identical to an "
+            "uninterrupted one only with one fixed count throughout (--threads N)")

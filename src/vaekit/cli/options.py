@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from vaekit.errors import ConfigError
+from vaekit.config import parse_hidden as parse_hidden  # re-exported: the one parser
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -135,25 +135,6 @@ def deprecated_alias(old: T | None, new: T, old_flag: str, new_flag: str) -> T:
 
 
 # ---------------------------------------------------------------------------- parsing and checks
-def parse_hidden(text: str, flag: str = "--hidden") -> list[int]:
-    """Hidden layer widths from ``"512,256"`` (spaces ignored; ``""``: no hidden layer).
-
-    Raises
-    ------
-    ConfigError
-        One line naming ``flag`` when a width is not a positive integer.
-    """
-    parts = [p for p in str(text).replace(" ", "").split(",") if p]
-    try:
-        widths = [int(p) for p in parts]
-    except ValueError:
-        widths = []
-    if len(widths) != len(parts) or any(w < 1 for w in widths):
-        raise ConfigError(f"{flag} takes comma-separated positive widths like 512,256, "
-                          f"got {text!r}")  # fmt: skip
-    return widths
-
-
 def check_out_dir(
     path: str | Path, console: Console | None = None, hint: str = "choose another --out"
 ) -> Path:
@@ -234,7 +215,6 @@ def stderr_console(quiet: bool = False) -> Console:
 def progress_bar(label: str, quiet: bool = False, transient: bool = True) -> Progress:
     """The progress bar of a command that draws its own (sampling, scoring): a bold
     ``label``, the bar and done/total, on stderr; ``quiet`` hides it."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from vaekit.progress import progress_bar as bar
 
-    return Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(),
-                    console=stderr_console(), transient=transient, disable=quiet)  # fmt: skip
+    return bar(f"[bold]{label}", stderr_console(), quiet=quiet, transient=transient)

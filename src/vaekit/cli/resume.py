@@ -9,14 +9,7 @@ import typer
 from rich.console import Console
 
 from vaekit.cli.hints import thread_note
-
-#: run kind -> (module, class) of the estimator that resumes it
-ESTIMATORS = {
-    "detector": ("vaekit.anomaly", "VAEDetector"),
-    "imputer": ("vaekit.tabular.imputer", "VAEImputer"),
-    "synthesizer": ("vaekit.tabular", "Synthesizer"),
-    "recommender": ("vaekit.recsys", "Recommender"),
-}
+from vaekit.cli.options import apply_threads, emit_result
 
 
 def resume_command(
@@ -26,7 +19,9 @@ def resume_command(
     ),
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
     threads: int = typer.Option(
-        None, "--threads", help="CPU threads, fixed. [default: as the run was started]"
+        None, "--threads",
+        help="CPU threads, fixed. [default: the count the run was started with when it was "
+        "fixed, else the free cores, following the load]",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
@@ -48,24 +43,49 @@ def resume_command(
 
         continue_run(run, epochs, None if device == "auto" else device, threads, quiet, console)
         return
+    if epochs is not None:
+        from vaekit.errors import ConfigError
+        from vaekit.io.run_info import a_kind
+
+        raise ConfigError(f"--epochs applies to train runs; {run} is {a_kind(info.kind)}")
+    threads = threads or fixed_threads(info)  # a count fixed at the start stays fixed
     note = thread_note(info, threads)
     if note and not quiet:
         console.print(f"[yellow]note:[/] {note}", soft_wrap=True, highlight=False)
-    if epochs is not None:
-        from vaekit.errors import ConfigError
-
-        raise ConfigError(f"--epochs applies to train runs; {run} is a {info.kind} run")
-    if threads:  # a fixed count: the Trainer then leaves it alone (vaekit.cpu_load)
-        import os
-
-        from vaekit.train.threads import set_threads
-
-        os.environ["OMP_NUM_THREADS"] = str(threads)
-        set_threads(threads, console, warn=not quiet)
-    est_cls = _estimator_class(info.kind)
-    est_cls.resume(run, device=device, verbose=not quiet)
+    apply_threads(threads, quiet, console)
+    estimator = _estimator_class(info.kind)
+    estimator.resume(run, device=device, verbose=not quiet)
     console.print(f"[green]resumed[/] {info.kind} fit: {run}", soft_wrap=True, highlight=False)
-    typer.echo(str(run))
+    emit_result(run)
+
+
+def fixed_threads(run: Any) -> int | None:
+    """The thread count a fit ran with throughout, when it was fixed (``--threads``,
+    ``OMP_NUM_THREADS``); ``None`` when it followed the load or nothing ran yet."""
+    records = [r for r in run.records() if "threads" in r]
+    counts = {int(r["threads"]) for r in records}
+    if records and len(counts) == 1 and not any(r.get("threads_auto") for r in records):
+        return counts.pop()
+    return None
+
+
+def _estimator_class(kind: str) -> Any:
+    """The estimator class that fits (and resumes) runs of ``kind``."""
+    if kind == "detector":
+        from vaekit.anomaly import VAEDetector
+
+        return VAEDetector
+    if kind == "imputer":
+        from vaekit.tabular.imputer import VAEImputer
+
+        return VAEImputer
+    if kind == "synthesizer":
+        from vaekit.tabular import Synthesizer
+
+        return Synthesizer
+    from vaekit.recsys import Recommender
+
+    return Recommender
 
 
 def _run_again(run: Any, console: Console) -> None:
@@ -86,12 +106,5 @@ def _run_again(run: Any, console: Console) -> None:
                           cwd=run.info.get("cwd") or None)  # fmt: skip
     if done.returncode:
         raise typer.Exit(done.returncode)
-
-
-def _estimator_class(kind: str) -> Any:
-    import importlib
-
-    module, name = ESTIMATORS[kind]
-    return getattr(importlib.import_module(module), name)
 
 

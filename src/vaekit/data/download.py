@@ -10,10 +10,11 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+from rich.progress import DownloadColumn, TransferSpeedColumn
 
 from vaekit._tempfiles import shared_mkstemp
 from vaekit.errors import DataError
+from vaekit.progress import progress_bar
 
 
 def cache_dir() -> Path:
@@ -33,13 +34,7 @@ def _fetch(url: str, timeout: float) -> bytes:
     with urllib.request.urlopen(url, timeout=timeout) as resp:
         total = int(resp.headers.get("Content-Length") or 0) or None
         chunks: list[bytes] = []
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            transient=True,
-        ) as progress:
+        with progress_bar(count=DownloadColumn(), extra=(TransferSpeedColumn(),)) as progress:
             task = progress.add_task(url.rsplit("/", 1)[-1], total=total)
             while chunk := resp.read(1 << 16):
                 chunks.append(chunk)

@@ -28,13 +28,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from vaekit.data.base import RawData
 from vaekit.data.download import cache_dir
 from vaekit.data.packed import PackedImages
 from vaekit.errors import DataError
+from vaekit.progress import progress_bar
 
 FACTOR_NAMES = ("shape", "scale", "orientation", "pos_x", "pos_y")
 FACTOR_SIZES = (3, 6, 40, 32, 32)
@@ -326,14 +325,7 @@ class DSprites:
 def load_dsprites(data_dir: str | None = None, download_ok: bool = True) -> RawData:
     """dSprites for training: all 737,280 images (packed), labelled by shape."""
     del download_ok  # nothing is downloaded: the images are rendered when not given
-    progress = Progress(
-        TextColumn("[bold]rendering dSprites (once; then read from the cache)"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
+    progress = progress_bar("[bold]rendering dSprites (once; then read from the cache)")
     with progress:
         task = progress.add_task("dsprites", total=N_IMAGES)
         ds = DSprites.load(data_dir, progress=lambda done, _: progress.update(task, completed=done))

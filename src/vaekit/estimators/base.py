@@ -36,9 +36,10 @@ from vaekit._tempfiles import atomic_write_text
 from vaekit.errors import ConfigError, DataError, ModelFileError
 from vaekit.io.model_io import load as load_model
 from vaekit.io.model_io import save_model
-from vaekit.io.run import RUN_JSON, Run, write_run_json
+from vaekit.io.run import RUN_JSON, Run, run_kind, write_run_json
+from vaekit.io.run_dir import claim_run_dir
+from vaekit.io.run_info import a_kind
 from vaekit.io.safe import load_tensors, save_tensors
-from vaekit.train.checkpoint import has_checkpoint
 
 ESTIMATOR_JSON = "estimator.json"
 ESTIMATOR_TENSORS = "estimator.safetensors"
@@ -107,6 +108,10 @@ class VAEEstimator(BaseEstimator):
             return None
         out = Path(out)
         meta_path = out / ESTIMATOR_JSON
+        state = self.get_params(deep=False).get("random_state")
+        if not isinstance(state, (int, np.integer)) or isinstance(state, bool):
+            raise ConfigError(f"fit(..., out=...) keeps a run that resumes exactly: give an "
+                              f"integer random_state (got {type(state).__name__})")  # fmt: skip
         if resume:
             Run.open(out, self.run_kind)
             try:
@@ -123,13 +128,9 @@ class VAEEstimator(BaseEstimator):
                 raise ConfigError(f"{out} was started on other data (the rows differ); "
                                   "resume it with the data it was started on")  # fmt: skip
             return out
-        if out.exists() and not out.is_dir():
-            raise ConfigError(f"run directory {out} is a file; choose another")
-        if out.is_dir() and any(out.iterdir()):
-            if not _only_run_files(out):
-                raise ConfigError(f"run directory {out} already exists and is not empty; "
-                                  "resume it or choose another")  # fmt: skip
-            _start_over(out)
+        # a fit stopped before its first checkpoint starts over; the run.json the command
+        # line wrote (where the data came from) stays
+        claim_run_dir(out, "resume it or choose another", keep=(RUN_JSON,))
         out.mkdir(parents=True, exist_ok=True)
         write_run_json(out, self.run_kind)
         meta = {"format": self._format(), "params": self._params_for_file(),
@@ -155,6 +156,10 @@ class VAEEstimator(BaseEstimator):
         """
         self._check_fitted()
         path = Path(path)
+        kind = run_kind(path)
+        if kind not in (None, self.run_kind):
+            raise ConfigError(f"{path} holds {a_kind(kind)}; save the {type(self).__name__} "
+                              "elsewhere")  # fmt: skip
         path.mkdir(parents=True, exist_ok=True)
         state, tensors = self._state()
         for key in ("n_features_in_", "feature_names_in_"):
@@ -275,35 +280,6 @@ def fingerprint(*arrays: Any) -> str:
     return h.hexdigest()
 
 
-_EARLY_FILES = {RUN_JSON, ESTIMATOR_JSON, "model.json", "metrics.jsonl"}
-
-
-def _only_run_files(out: Path, top: bool = True) -> bool:
-    """A directory holding only the files a fit writes before its first checkpoint (an
-    ensemble: also its members' directories, ``member-1/``, ... holding the same)."""
-    if has_checkpoint(out / "checkpoint"):
-        return False
-    for e in out.iterdir():
-        if e.is_dir():
-            member = top and e.name.startswith("member-") and _only_run_files(e, top=False)
-            if not (e.name == "checkpoint" or member):
-                return False
-        elif not (e.name in _EARLY_FILES or e.name.endswith(".tmp")):
-            return False
-    return True
-
-
-def _start_over(out: Path, keep: tuple[str, ...] = (RUN_JSON,)) -> None:
-    """Remove what a fit stopped before its first checkpoint left in ``out`` (see
-    :func:`_only_run_files`; ``run.json`` stays), so that the new fit starts clean."""
-    for e in out.iterdir():
-        if e.is_dir():
-            _start_over(e, keep=())
-            e.rmdir()
-        elif e.name not in keep:
-            e.unlink()
-
-
 def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text())
@@ -323,4 +299,6 @@ def _jsonable(value: Any) -> Any:
         return value.tolist()
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, (np.random.RandomState, np.random.Generator)):
+        return None  # a generator's state is not kept: the fitted state has the drawn seed
     return value

@@ -15,6 +15,7 @@ from rich.console import Console
 from vaekit._tempfiles import atomic_write_text
 from vaekit.config import TrainConfig
 from vaekit.data.base import DataBundle, Split
+from vaekit.errors import TrainingInterrupted
 from vaekit.io.model_io import MODEL_JSON, model_spec
 from vaekit.train.trainer import Trainer, TrainResult
 
@@ -37,6 +38,7 @@ def train_model(
     collapse_advice: str,
     run_dir: str | Path | None = None,
     resume: bool = False,
+    run: str | Path | None = None,
     selection: Any = None,
     name: str = "data",
 ) -> TrainResult:
@@ -61,6 +63,9 @@ def train_model(
         Keep ``model.json``, checkpoints and ``metrics.jsonl`` there (``None``: nothing).
     resume
         Continue from the checkpoint in ``run_dir`` (the same data and settings).
+    run
+        The estimator's run directory, when ``run_dir`` is a part of it (an ensemble
+        member's folder): an interruption names it, since it is what resumes.
     selection
         A :class:`~vaekit.train.selection.Selection` choosing the best epoch.
     name
@@ -77,7 +82,12 @@ def train_model(
                       collapse_advice=collapse_advice)  # fmt: skip
     if resume and run_dir is not None:
         trainer.resume()
-    result = trainer.fit()
+    try:
+        result = trainer.fit()
+    except TrainingInterrupted as stop:
+        if run is None or stop.run_dir is None:
+            raise
+        raise TrainingInterrupted(stop.epoch, stop.saved_epoch, stop.epochs, Path(run)) from None
     model.eval()
     return result
 

@@ -14,7 +14,6 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from torch import nn
 
 from vaekit.data import load_mnist
@@ -22,6 +21,7 @@ from vaekit.data.download import cache_dir
 from vaekit.errors import ModelFileError, TrainingError
 from vaekit.io.model_io import load_state
 from vaekit.io.safe import atomic_write_text, load_tensors, save_tensors
+from vaekit.progress import progress_bar
 
 MIN_TEST_ACCURACY = 0.985
 FEATURES = 128
@@ -83,14 +83,7 @@ def train_classifier(
     x, y = raw.x_train[:images], raw.y_train[:images]
     steps = epochs * math.ceil(len(x) / 128)
     t0 = time.perf_counter()
-    bar = Progress(
-        TextColumn("training the MNIST classifier for sample metrics (once)"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    )
+    bar = progress_bar("training the MNIST classifier for sample metrics (once)", console)
     with torch.enable_grad(), bar:
         task = bar.add_task("classifier", total=steps)
         for epoch in range(epochs):

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import torch
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from vaekit.data.dsprites import DSprites
 from vaekit.data.packed import PackedImages
@@ -24,6 +23,7 @@ from vaekit.eval import disentanglement as dis
 from vaekit.eval.mode import eval_mode
 from vaekit.eval.registry import EvalContext, register_metric
 from vaekit.models import BaseModel
+from vaekit.progress import progress_bar
 
 STUDY_TRAIN_POINTS = 10000
 
@@ -79,14 +79,7 @@ def evaluate_disentanglement(
     dci_train = min(dci_train or num_train, num_train)
     score_train = score_train or num_train
     score_eval = max(score_train // 2, 2)
-    progress = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console or Console(stderr=True),
-        disable=quiet,
-    )
+    progress = progress_bar(console=console, quiet=quiet, transient=False)
     with progress:
 
         def task(name: str, total: int) -> Callable[[int], None]:

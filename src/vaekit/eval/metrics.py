@@ -6,7 +6,6 @@ import math
 from typing import Any
 
 import torch
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from vaekit.data import iterate_batches, load_mnist
 from vaekit.errors import DataError
@@ -21,6 +20,7 @@ from vaekit.eval.latent import (
 from vaekit.eval.mode import eval_mode
 from vaekit.eval.probe import logistic_probe
 from vaekit.eval.registry import EvalContext, register_metric
+from vaekit.progress import progress_bar
 
 MI_EXAMPLES = 5000
 PROBE_TRAIN_EXAMPLES = 10000
@@ -36,14 +36,8 @@ def elbo_metric(ctx: EvalContext) -> dict[str, Any]:
 @register_metric("iw", "log-likelihood by importance sampling: NLL = -L_k (nats, bits/dim)")
 def iw_metric(ctx: EvalContext) -> dict[str, Any]:
     split = ctx.data.split(ctx.split)
-    progress = Progress(
-        TextColumn(f"[bold]L_{ctx.iw_samples} on {ctx.split}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=ctx.console,
-        disable=ctx.quiet,
-    )
+    progress = progress_bar(f"[bold]L_{ctx.iw_samples} on {ctx.split}", ctx.console,
+                            quiet=ctx.quiet, transient=False)  # fmt: skip
     with progress:
         task = progress.add_task("iw", total=len(split))
         bound = iw_log_likelihood(

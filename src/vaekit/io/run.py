@@ -24,7 +24,15 @@ from typing import TYPE_CHECKING, Any
 from vaekit._version import __version__
 from vaekit.errors import ConfigError
 from vaekit.io.run_dir import read_evaluation, read_metrics
-from vaekit.io.run_info import KINDS, RUN_FORMAT, RUN_JSON, USES, read_run_info, run_kind
+from vaekit.io.run_info import (
+    KINDS,
+    RUN_FORMAT,
+    RUN_JSON,
+    USES,
+    a_kind,
+    read_run_info,
+    run_kind,
+)
 from vaekit.io.safe import atomic_write_text, load_tensors, save_tensors
 
 if TYPE_CHECKING:
@@ -117,8 +125,8 @@ class Run:
             wanted = (kinds,) if isinstance(kinds, str) else tuple(kinds)
             if run.kind not in wanted:
                 raise ConfigError(
-                    f"{path} is a {run.kind} run (made by '{KINDS[run.kind]}'), not a "
-                    f"{' or '.join(wanted)} run: use '{USES[run.kind]} {path}'"
+                    f"{path} is {a_kind(run.kind)} (made by '{KINDS[run.kind]}'), not "
+                    f"{' or '.join(a_kind(k) for k in wanted)}: use '{USES[run.kind]} {path}'"
                 )
         return run
 

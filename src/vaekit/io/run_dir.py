@@ -51,23 +51,27 @@ def never_checkpointed(run_dir: str | Path) -> bool:
     return True
 
 
-def clear_run(run_dir: str | Path) -> None:
-    """Remove what a fit wrote before its first checkpoint (see :func:`never_checkpointed`)."""
+def clear_run(run_dir: str | Path, keep: tuple[str, ...] = ()) -> None:
+    """Remove what a fit wrote before its first checkpoint (see :func:`never_checkpointed`),
+    except the top-level files named in ``keep``."""
     import shutil
 
     for entry in Path(run_dir).iterdir():
         if entry.is_dir():
             shutil.rmtree(entry)
-        else:
+        elif entry.name not in keep:
             entry.unlink()
 
 
-def claim_run_dir(path: str | Path, hint: str = "choose another --out") -> bool:
+def claim_run_dir(
+    path: str | Path, hint: str = "choose another --out", keep: tuple[str, ...] = ()
+) -> bool:
     """The one "directory not empty" rule for a new fit's run directory ``path``.
 
     A missing or empty directory is fine; one left by a fit stopped before its first
-    checkpoint is emptied so the fit starts over (returns ``True`` then, so the caller can
-    say so); anything else is refused.
+    checkpoint is emptied (but for the files in ``keep``, e.g. the ``run.json`` the command
+    line just wrote) so the fit starts over (returns ``True`` then, so the caller can say
+    so); anything else is refused.
 
     Raises
     ------
@@ -80,8 +84,9 @@ def claim_run_dir(path: str | Path, hint: str = "choose another --out") -> bool:
     if path.is_dir() and any(path.iterdir()):
         if not never_checkpointed(path):
             raise ConfigError(f"run directory {path} already exists and is not empty; {hint}")
-        clear_run(path)
-        return True
+        cleared = any(entry.name not in keep for entry in path.iterdir())
+        clear_run(path, keep)
+        return cleared
     return False
 
 

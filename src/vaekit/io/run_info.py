@@ -84,3 +84,8 @@ def run_kind(run_dir: str | Path) -> str | None:
         return read_run_info(Path(run_dir))["kind"] if Path(run_dir).is_dir() else None
     except ConfigError:
         return None
+
+
+def a_kind(kind: str) -> str:
+    """``"a train run"``, ``"an imputer run"``."""
+    return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind} run"

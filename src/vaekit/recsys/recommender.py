@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import time
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,9 @@ from vaekit.data.sparse_rows import SparseRows
 from vaekit.data.strong_split import StrongSplit, strong_split
 from vaekit.errors import ConfigError, DataError, ModelFileError
 from vaekit.estimators.base import VAEEstimator, fingerprint
+from vaekit.estimators.deprecation import renamed_out, renamed_seed, warn_renamed
 from vaekit.estimators.fitting import FitProgress, draw_seed, seeded, train_model
+from vaekit.io.run import Run
 from vaekit.models import create_model
 from vaekit.recsys.baselines import EASE, EASE_LAMBDAS, Popularity
 from vaekit.recsys.files import read_v1, split_from_tensors, split_tensors
@@ -127,7 +128,7 @@ class Recommender(VAEEstimator):
         self.min_user_items = min_user_items
         self.heldout_users = heldout_users
         self.heldout_fraction = heldout_fraction
-        self.random_state = _renamed_seed(random_state, deprecated)
+        self.random_state = renamed_seed(type(self), random_state, deprecated)
         self.device = device
         self.verbose = verbose
 
@@ -135,18 +136,18 @@ class Recommender(VAEEstimator):
     @property
     def model_name(self) -> str:
         """Deprecated: use ``model``."""
-        _warn("Recommender.model_name", "model")
+        warn_renamed("Recommender.model_name", "model")
         return self.model
 
     @property
     def seed(self) -> int:
         """Deprecated: use ``random_state``."""
-        _warn("Recommender.seed", "random_state")
+        warn_renamed("Recommender.seed", "random_state")
         return self.random_state
 
     def params(self) -> dict[str, Any]:
         """Deprecated: use ``get_params()``."""
-        _warn("Recommender.params()", "get_params()")
+        warn_renamed("Recommender.params()", "get_params()")
         return self.get_params(deep=False)
 
     # ------------------------------------------------------------------ fitting
@@ -198,7 +199,7 @@ class Recommender(VAEEstimator):
         run_dir
             Deprecated alias of ``out``.
         """
-        out = _renamed_out(out, run_dir)
+        out = renamed_out(out, run_dir)
         self._validate_params()
         start = time.perf_counter()
         seed = draw_seed(self.random_state)
@@ -469,32 +470,4 @@ def _records(run: Path | None, history: list[dict[str, Any]]) -> list[dict[str, 
     returns only the epochs it ran itself)."""
     if run is None:
         return history
-    from vaekit.io.run_dir import read_metrics
-
-    return [r for r in read_metrics(run) if "val_ndcg@100" in r]
-
-
-def _renamed_out(out: str | Path | None, run_dir: str | Path | None) -> str | Path | None:
-    if run_dir is None:
-        return out
-    _warn("fit(run_dir=...)", "fit(out=...)", stacklevel=4)
-    if out is not None:
-        raise ConfigError("give out= only (run_dir= is its deprecated name)")
-    return run_dir
-
-
-def _renamed_seed(random_state: Any, deprecated: dict[str, Any]) -> Any:
-    """``random_state``, or the value of the deprecated ``seed=`` keyword."""
-    unknown = set(deprecated) - {"seed"}
-    if unknown:
-        raise TypeError(f"Recommender() got an unexpected keyword argument "
-                        f"{sorted(unknown)[0]!r}")  # fmt: skip
-    if "seed" in deprecated:
-        _warn("Recommender(seed=...)", "random_state=...", stacklevel=4)
-        return deprecated["seed"]
-    return random_state
-
-
-def _warn(old: str, new: str, stacklevel: int = 3) -> None:
-    warnings.warn(f"{old} is deprecated and will be removed in the next release; use {new}",
-                  DeprecationWarning, stacklevel=stacklevel)  # fmt: skip
+    return [r for r in Run.open(run).records() if "val_ndcg@100" in r]

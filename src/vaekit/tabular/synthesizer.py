@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,14 +15,13 @@ from vaekit.config import TrainConfig
 from vaekit.data.table import Table
 from vaekit.data.table_transform import TableTransformer
 from vaekit.errors import ConfigError, DataError, ModelFileError
-from vaekit.estimators.base import ESTIMATOR_JSON, VAEEstimator, fingerprint
+from vaekit.estimators.base import VAEEstimator, fingerprint
+from vaekit.estimators.deprecation import renamed_out, renamed_seed, warn_renamed
 from vaekit.estimators.fitting import FitProgress, draw_seed, seeded, train_model
 from vaekit.models import create_model
 from vaekit.tabular.inputs import as_table, check_same_columns, parse_conditions
-from vaekit.train.checkpoint import has_checkpoint
 from vaekit.train.device import resolve_device
 from vaekit.train.progress import epoch_bar
-from vaekit.train.trainer import CHECKPOINT_DIR
 
 SYNTH_JSON, TRANSFORMER_JSON = "synthesizer.json", "transformer.json"
 #: rejection sampling gives up after drawing this many rows per requested row
@@ -107,7 +105,7 @@ class Synthesizer(VAEEstimator):
         self.max_modes = max_modes
         self.max_categories = max_categories
         self.types = types
-        self.random_state = _renamed_seed(type(self), random_state, deprecated)
+        self.random_state = renamed_seed(type(self), random_state, deprecated)
         self.device = device
         self.verbose = verbose
 
@@ -115,24 +113,24 @@ class Synthesizer(VAEEstimator):
     @property
     def seed(self) -> int:
         """Deprecated: use ``random_state``."""
-        _warn("Synthesizer.seed", "random_state")
+        warn_renamed("Synthesizer.seed", "random_state")
         return self.random_state
 
     @property
     def model(self) -> Any:
         """Deprecated: use ``model_``."""
-        _warn("Synthesizer.model", "model_")
+        warn_renamed("Synthesizer.model", "model_")
         return getattr(self, "model_", None)
 
     @property
     def transformer(self) -> TableTransformer | None:
         """Deprecated: use ``transformer_``."""
-        _warn("Synthesizer.transformer", "transformer_")
+        warn_renamed("Synthesizer.transformer", "transformer_")
         return getattr(self, "transformer_", None)
 
     def params(self) -> dict[str, Any]:
         """Deprecated: use ``get_params()``."""
-        _warn("Synthesizer.params()", "get_params()")
+        warn_renamed("Synthesizer.params()", "get_params()")
         return self.get_params(deep=False)
 
     # ------------------------------------------------------------------ fitting
@@ -166,7 +164,7 @@ class Synthesizer(VAEEstimator):
         run_dir
             Deprecated alias of ``out``.
         """
-        out = _renamed_out(out, run_dir)
+        out = renamed_out(out, run_dir)
         self._validate_params()
         table, kind = as_table(data, self.types)
         if len(table) < 2:
@@ -201,13 +199,6 @@ class Synthesizer(VAEEstimator):
         self.fit_seconds_ = time.perf_counter() - start
         self._end_run(run)
         return self
-
-    def _begin_run(self, out: str | Path | None, fingerprint: str, resume: bool) -> Path | None:
-        """As the base does; a fresh start also drops the ``transformer.json`` of a fit that
-        was stopped before its first checkpoint (it is fitted again)."""
-        if out is not None and not resume and _stopped_before_checkpoint(Path(out)):
-            (Path(out) / TRANSFORMER_JSON).unlink(missing_ok=True)
-        return super()._begin_run(out, fingerprint, resume)
 
     def _transformer(
         self, table: Table, run: Path | None, resume: bool, seed: int
@@ -389,46 +380,9 @@ def _check_random_state(value: Any) -> None:
                       f"numpy RandomState, got {value!r}")  # fmt: skip
 
 
-def _stopped_before_checkpoint(out: Path) -> bool:
-    """A synthesizer fit in ``out`` that stopped before its first checkpoint."""
-    try:
-        meta = json.loads((out / ESTIMATOR_JSON).read_text())
-    except (OSError, json.JSONDecodeError):
-        return False
-    return (isinstance(meta, dict) and meta.get("state") is None
-            and meta.get("format") == Synthesizer._format()
-            and not has_checkpoint(out / CHECKPOINT_DIR))  # fmt: skip
-
-
 def _check_tvae(model: Any, directory: Path) -> None:
     if model.registry_name != "tvae":
         raise ModelFileError(f"{directory}: holds a {model.registry_name!r} model, not a tvae")
-
-
-def _renamed_out(out: str | Path | None, run_dir: str | Path | None) -> str | Path | None:
-    if run_dir is None:
-        return out
-    _warn("fit(run_dir=...)", "fit(out=...)", stacklevel=4)
-    if out is not None:
-        raise ConfigError("give out= only (run_dir= is its deprecated name)")
-    return run_dir
-
-
-def _renamed_seed(cls: type, random_state: Any, deprecated: dict[str, Any]) -> Any:
-    """``random_state``, or the value of the deprecated ``seed=`` keyword."""
-    unknown = set(deprecated) - {"seed"}
-    if unknown:
-        raise TypeError(f"{cls.__name__}() got an unexpected keyword argument "
-                        f"{sorted(unknown)[0]!r}")  # fmt: skip
-    if "seed" in deprecated:
-        _warn(f"{cls.__name__}(seed=...)", "random_state=...", stacklevel=4)
-        return deprecated["seed"]
-    return random_state
-
-
-def _warn(old: str, new: str, stacklevel: int = 3) -> None:
-    warnings.warn(f"{old} is deprecated and will be removed in the next release; use {new}",
-                  DeprecationWarning, stacklevel=stacklevel)  # fmt: skip
 
 
 def _matches(table: Table, conditions: dict[str, Any]) -> np.ndarray:

@@ -14,14 +14,12 @@ from vaekit.config import Config
 from vaekit.data import DataBundle, build_data
 from vaekit.errors import ConfigError, DataError
 from vaekit.io.model_io import MODEL_JSON, model_from_spec, model_spec
-from vaekit.io.run import save_data_stats, write_run_json
+from vaekit.io.run import Run, save_data_stats, write_run_json
 from vaekit.io.run_dir import (
     CONFIG_FILE,
     TOKENIZER_FILE,
     claim_run_dir,
     default_run_dir,
-    read_metrics,
-    read_run_config,
 )
 from vaekit.io.safe import atomic_write_text
 from vaekit.models import VAE, create_model, get_model_class
@@ -208,18 +206,31 @@ def _train(
     result = Trainer(model, data, cfg.train, out, quiet=quiet, console=console).fit(
         stop_after_epoch
     )
-    if cfg.train.prior_epochs > 0 and result.epochs >= cfg.train.epochs and info.is_main:
-        from vaekit.train.code_prior import train_prior
-
-        train_prior(out, cfg.train.prior_epochs, cfg.train.batch_size, cfg.train.lr,
-                    cfg.train.device, cfg.train.seed, quiet, console)  # fmt: skip
+    _fit_code_prior(cfg, out, result, info, quiet, console, data)
     return TrainedRun(out, result, data)
+
+
+def _fit_code_prior(
+    cfg: Config, out: Path, result: TrainResult, info: distributed.DistInfo, quiet: bool,
+    console: Console | None, data: DataBundle,
+) -> None:  # fmt: skip
+    """With ``train.prior_epochs`` (vqvae), fit the code prior once the autoencoder has
+    finished; a resumed run whose prior was not saved yet fits it then."""
+    if cfg.train.prior_epochs <= 0 or result.epochs < cfg.train.epochs or not info.is_main:
+        return
+    from vaekit.train.code_prior import PRIOR_METRICS_FILE, prior_trained, train_prior
+
+    if prior_trained(out):
+        return
+    (out / PRIOR_METRICS_FILE).unlink(missing_ok=True)  # records of a prior fit cut short
+    train_prior(out, cfg.train.prior_epochs, cfg.train.batch_size, cfg.train.lr,
+                cfg.train.device, cfg.train.seed, quiet, console, data)  # fmt: skip
 
 
 def _check_out(out: Path, console: Console | None) -> None:
     """The one "directory not empty" rule (:func:`vaekit.io.run_dir.claim_run_dir`): a run
     stopped before its first checkpoint is emptied to start over, anything else refused."""
-    if claim_run_dir(out, "use --resume or another --out"):
+    if claim_run_dir(out, "resume it or choose another run directory"):
         (console or Console(stderr=True)).print(
             f"{out} held a run stopped before its first checkpoint; starting it over"
         )
@@ -272,7 +283,7 @@ def resume_run(
     on (unless ``quiet``).
     """
     run_dir = Path(run_dir)
-    cfg = read_run_config(run_dir)
+    cfg = Run.open(run_dir, "train").config()
     if epochs is not None:
         cfg.train.epochs = epochs
     if device is not None:
@@ -283,7 +294,7 @@ def resume_run(
     if not has_checkpoint(run_dir / CHECKPOINT_DIR):  # stopped in its first epoch
         cfg.out = str(run_dir)
         run = _setup_and_train(cfg, quiet, console, stop_after_epoch)
-        records = read_metrics(run.run_dir)
+        records = Run.open(run.run_dir).records()
         last = records[-1] if records else {}
         result = TrainResult(last.get("epoch", 0), last.get("step", 0), False, None, records)
         return TrainedRun(run.run_dir, result, run.data)
@@ -303,6 +314,7 @@ def resume_run(
         if info.is_main:
             atomic_write_text(run_dir / CONFIG_FILE, cfg.to_yaml())
         result = trainer.fit(stop_after_epoch=stop_after_epoch)
+        _fit_code_prior(cfg, run_dir, result, info, quiet, console, data)
         return TrainedRun(run_dir, result, data)
     finally:
         if owned:

@@ -12,13 +12,13 @@ import torch
 from rich.console import Console
 from torch.nn import functional as F
 
-from vaekit.data import build_data, iterate_batches
+from vaekit.data import DataBundle, build_data, iterate_batches
 from vaekit.data.base import Split
 from vaekit.errors import ConfigError
 from vaekit.eval.mode import eval_mode
 from vaekit.io.model_io import MODEL_WEIGHTS
 from vaekit.io.run import Run
-from vaekit.io.safe import save_tensors
+from vaekit.io.safe import load_tensors, save_tensors
 from vaekit.train.progress import training_progress
 from vaekit.train.trainer import resolve_device
 
@@ -35,6 +35,15 @@ def data_codes(model: Any, split: Split, device: torch.device, bundle: Any) -> t
     return torch.cat(out)
 
 
+def prior_trained(run_dir: str | Path) -> bool:
+    """Whether the run's saved weights hold a trained code prior (``prior_steps`` > 0)."""
+    path = Path(run_dir) / MODEL_WEIGHTS
+    if not path.is_file():
+        return False
+    tensors, _ = load_tensors(path)
+    return bool(tensors.get("prior_steps", torch.zeros(())).item() > 0)
+
+
 def train_prior(
     run_dir: str | Path,
     epochs: int = 10,
@@ -44,8 +53,12 @@ def train_prior(
     seed: int = 0,
     quiet: bool = False,
     console: Console | None = None,
+    data: DataBundle | None = None,
 ) -> list[dict[str, float]]:
     """Train the code prior of the run's VQ-VAE and write its weights back into the run.
+
+    ``data``: the run's prepared data when at hand (the bundle training just used);
+    otherwise it is read again.
 
     The autoencoder is frozen; its code grids of the training (and validation) split are
     computed once. Each epoch appends ``prior_train_nll`` / ``prior_val_nll`` (nats per grid)
@@ -58,7 +71,7 @@ def train_prior(
     model = run.model(dev)
     if not hasattr(model, "code_prior"):
         raise ConfigError(f"model {model.registry_name!r} has no code prior to train (vqvae has)")
-    data = build_data(run.config())
+    data = data if data is not None else build_data(run.config())
     console = console or Console(stderr=True)
     train_codes = data_codes(model, data.train, dev, data)
     val_codes = None if data.val is None else data_codes(model, data.val, dev, data)
@@ -91,6 +104,6 @@ def train_prior(
             with (run_dir / PRIOR_METRICS_FILE).open("a") as f:
                 f.write(json.dumps(record) + "\n")
             progress.update(task, metrics=f"nll {record['prior_train_nll']:.2f} nats/grid")
-    model.prior_steps += epochs * steps
+    model.prior_steps += epochs * steps  # (a prior saved with 0 steps has not been trained)
     save_tensors(run_dir / MODEL_WEIGHTS, dict(model.state_dict()))
     return history

@@ -140,8 +140,8 @@ def collective_error(e: BaseException, info: DistInfo) -> TrainingError:
     """The one-line error for a collective that failed (a peer died, timed out or left)."""
     return TrainingError(
         f"rank {info.rank}: lost contact with the other ranks ({_first_line(e)}); another "
-        "rank probably died or the network failed. Restart the job; --resume continues "
-        "from the last checkpoint"
+        "rank probably died or the network failed. Restart the job: resuming the run "
+        "continues from its last checkpoint"
     )
 
 

@@ -19,7 +19,8 @@ from vaekit.train.checkpoint import TrainState
 COLLAPSE_EPOCHS, COLLAPSE_EXAMPLES = 3, 2000
 #: what the collapse warning suggests by default: the settings of a ``vaekit.fit`` configuration
 #: as ``vaekit train`` names them (applications pass their own advice)
-COLLAPSE_ADVICE = "Try --kl-schedule linear, --free-bits 0.5 or a smaller --beta"
+COLLAPSE_ADVICE = ("Try a KL warm-up (train.kl_schedule=linear), free bits (train.free_bits=0.5) "
+                   "or a smaller beta (model.beta)")
 
 
 class FiniteLoss:

@@ -8,30 +8,16 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import Progress, TextColumn, TimeElapsedColumn
+
+from vaekit.progress import progress_bar
 
 
 def training_progress(console: Console | None = None, disable: bool = False) -> Progress:
-    """A progress bar showing steps, elapsed/remaining time and a metrics field."""
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[metrics]}"),
-        console=console,
-        # piped (CI logs, tee, nohup): no bar frames, only the epoch lines
-        disable=disable or (console is not None and not console.is_terminal),
-        transient=False,
-    )
+    """A progress bar showing steps, elapsed/remaining time and a metrics field (piped:
+    no bar frames, only the epoch lines)."""
+    return progress_bar(console=console, quiet=disable, transient=False,
+                        extra=(TimeElapsedColumn(), TextColumn("{task.fields[metrics]}")))
 
 
 @contextmanager
@@ -42,16 +28,8 @@ def epoch_bar(
     line per epoch): yields the console that warnings should go to and the ``on_epoch``
     callback for :class:`vaekit.train.Trainer`. Disabled, warnings are dropped too."""
     console = Console(stderr=True) if enabled else Console(file=io.StringIO())
-    bar = Progress(
-        TextColumn(description),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("epochs"),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[loss]}"),
-        console=console,
-        disable=not enabled,
-    )
+    bar = progress_bar(description, console, quiet=not enabled, transient=False,
+                       extra=(TextColumn("epochs"), TextColumn("{task.fields[loss]}")))
     with bar:
         task = bar.add_task("fit", total=total, loss="")
 

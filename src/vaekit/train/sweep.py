@@ -16,7 +16,7 @@ from rich.console import Console
 from vaekit.config import Config
 from vaekit.errors import ConfigError, DataError, TrainingError
 from vaekit.eval.evaluate import evaluate_run
-from vaekit.io.run_dir import read_metrics
+from vaekit.io.run import Run
 from vaekit.io.safe import atomic_write_text
 from vaekit.render.bars import draw_sweep
 from vaekit.train.api import train, validate_config
@@ -124,7 +124,7 @@ def sweep(
                 raise
             split = "val"
             res = evaluate_run(run, split, ["elbo", "latent"], device=device)
-        records = read_metrics(run)
+        records = Run.open(run, "train").records()
         rows.append({
             name: getattr(getattr(run_cfg, section), name), "run": str(run), "epochs": len(records),
             "seconds": round(sum(r["seconds"] for r in records), 1), "split": split,

@@ -173,3 +173,55 @@ def test_a_resumed_run_fits_its_code_prior_as_an_uninterrupted_one(mnist_subset,
     b = load_tensors(stopped / "model.safetensors")[0]
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
     assert (stopped / "prior_metrics.jsonl").read_text().count("\n") == 1
+
+
+def test_train_prior_interrupted_then_resumed_is_bit_identical(mnist_subset, tmp_path,
+                                                               monkeypatch):  # fmt: skip
+    """The prior fit runs on the shared Trainer with its own checkpoints in RUN/prior/: an
+    interruption names the run, and resuming the run ends as an uninterrupted prior fit."""
+    import shutil
+
+    from vaekit.errors import TrainingInterrupted
+    from vaekit.io.safe import load_tensors
+    from vaekit.models.code_grid_prior import CodeGridPrior
+    from vaekit.train import resume
+    from vaekit.train import trainer as trainer_mod
+    from vaekit.train.code_prior import prior_fit_started, prior_trained, train_prior
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    torch.set_num_threads(1)
+    cfg = vaekit.Config()
+    cfg.data.data_dir, cfg.data.val_size = str(mnist_subset), 100
+    cfg.model.name, cfg.model.latent_dim, cfg.model.num_codes = "vqvae", 4, 16
+    cfg.model.channels = [8, 8]
+    cfg.train.epochs, cfg.train.threads, cfg.train.device = 1, 1, "cpu"
+    cfg.out = str(tmp_path / "vq")
+    base = vaekit.fit(cfg, quiet=True)
+    straight, stopped = tmp_path / "straight", tmp_path / "stopped"
+    shutil.copytree(base, straight)
+    shutil.copytree(base, stopped)
+    history = train_prior(straight, epochs=3, batch_size=64, device="cpu", quiet=True)
+    assert [r["prior_epoch"] for r in history] == [1, 2, 3] and prior_trained(straight)
+
+    real = trainer_mod.Trainer._train_epoch
+
+    def stop_in_epoch_2(self, *args, **kwargs):
+        if isinstance(self.model, CodeGridPrior) and self.state.epoch == 1:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(trainer_mod.Trainer, "_train_epoch", stop_in_epoch_2)
+    with pytest.raises(TrainingInterrupted) as info:
+        train_prior(stopped, epochs=3, batch_size=64, device="cpu", quiet=True)
+    assert info.value.run_dir == stopped and info.value.saved_epoch == 1
+    assert prior_fit_started(stopped) and not prior_trained(stopped)
+    monkeypatch.setattr(trainer_mod.Trainer, "_train_epoch", real)
+    resume(stopped, quiet=True)  # what `vaekit resume RUN` runs for a train run
+    assert prior_trained(stopped)
+    a = load_tensors(straight / "model.safetensors")[0]
+    b = load_tensors(stopped / "model.safetensors")[0]
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert int(b["prior_steps"]) > 0
+    resume(stopped, quiet=True)  # a finished run resumed again keeps its prior
+    c = load_tensors(stopped / "model.safetensors")[0]
+    assert all(torch.equal(b[k], c[k]) for k in b)

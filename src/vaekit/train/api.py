@@ -214,17 +214,19 @@ def _fit_code_prior(
     cfg: Config, out: Path, result: TrainResult, info: distributed.DistInfo, quiet: bool,
     console: Console | None, data: DataBundle,
 ) -> None:  # fmt: skip
-    """With ``train.prior_epochs`` (vqvae), fit the code prior once the autoencoder has
-    finished; a resumed run whose prior was not saved yet fits it then."""
-    if cfg.train.prior_epochs <= 0 or result.epochs < cfg.train.epochs or not info.is_main:
+    """Once the autoencoder has finished: continue a code-prior fit that was stopped
+    (``vaekit train-prior`` or ``train.prior_epochs``), or, with ``train.prior_epochs``
+    (vqvae), fit the code prior if the run has none yet."""
+    if result.epochs < cfg.train.epochs or not info.is_main:
         return
-    from vaekit.train.code_prior import PRIOR_METRICS_FILE, prior_trained, train_prior
+    from vaekit.train.code_prior import prior_fit_started, prior_trained, train_prior
 
-    if prior_trained(out):
-        return
-    (out / PRIOR_METRICS_FILE).unlink(missing_ok=True)  # records of a prior fit cut short
-    train_prior(out, cfg.train.prior_epochs, cfg.train.batch_size, cfg.train.lr,
-                cfg.train.device, cfg.train.seed, quiet, console, data)  # fmt: skip
+    if prior_fit_started(out):
+        train_prior(out, device=cfg.train.device, quiet=quiet, console=console, data=data,
+                    resume=True)  # fmt: skip
+    elif cfg.train.prior_epochs > 0 and not prior_trained(out):
+        train_prior(out, cfg.train.prior_epochs, cfg.train.batch_size, cfg.train.lr,
+                    cfg.train.device, cfg.train.seed, quiet, console, data)  # fmt: skip
 
 
 def _check_out(out: Path, console: Console | None) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 from vaekit.errors import ModelFileError
-from vaekit.io.model_io import load_state
+from vaekit.io.model_io import MODEL_WEIGHTS, load_state
 from vaekit.io.safe import load_tensors, save_tensors
 
 CHECKPOINT_FILE = "state.safetensors"
@@ -226,3 +226,12 @@ def load_checkpoint(
         torch.cuda.set_rng_state_all(cuda_states[: torch.cuda.device_count()])
     best = {k[5:]: v.to(device) for k, v in tensors.items() if k.startswith("best.")} or None
     return state, best
+
+
+def save_final_weights(run_dir: Path, model: torch.nn.Module, trained: bool) -> None:
+    """Write the run's final weights (``model.safetensors``), unless nothing was trained in
+    this call and they are saved already: a finished run resumed keeps the weights a later
+    stage (a VQ-VAE's code prior) may have written since."""
+    path = Path(run_dir) / MODEL_WEIGHTS
+    if trained or not path.exists():
+        save_tensors(path, dict(model.state_dict()))

@@ -16,9 +16,7 @@ from vaekit.config import TrainConfig
 from vaekit.cpu_load import LoadFollower, follows_load, local_processes, usable_cores
 from vaekit.data import DataBundle, global_batches, iterate_batches
 from vaekit.eval.elbo import elbo_terms
-from vaekit.io.model_io import MODEL_WEIGHTS
 from vaekit.io.run_dir import METRICS_FILE
-from vaekit.io.safe import save_tensors
 from vaekit.models import VAE
 from vaekit.objectives import make_kl_schedule
 from vaekit.train import distributed, monitors, records
@@ -28,6 +26,7 @@ from vaekit.train.checkpoint import (
     has_checkpoint,
     load_checkpoint,
     remove_leftovers,
+    save_final_weights,
 )
 from vaekit.train.device import flush_denormals, resolve_device
 from vaekit.train.interrupts import Interrupts, interrupted
@@ -170,7 +169,7 @@ class Trainer:
         if self.best_weights is not None and (cfg.early_stopping > 0 or self.selection):
             self.model.load_state_dict(self.best_weights)
         if self.writes and (st.epoch >= cfg.epochs or stopped_early):
-            save_tensors(self.run_dir / MODEL_WEIGHTS, dict(self.model.state_dict()))
+            save_final_weights(self.run_dir, self.model, trained=bool(history))
         return TrainResult(st.epoch, st.step, stopped_early, st.best_val, history)
 
     def _start_line(self) -> str:

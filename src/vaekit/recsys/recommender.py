@@ -178,6 +178,7 @@ class Recommender(VAEEstimator):
     def fit(
         self,
         data: Any,
+        y: Any = None,
         out: str | Path | None = None,
         resume: bool = False,
         run_dir: str | Path | None = None,
@@ -189,6 +190,8 @@ class Recommender(VAEEstimator):
         data
             A log path, an :class:`InteractionLog`, a :class:`ClickMatrix` or a
             :class:`StrongSplit`.
+        y
+            Ignored (scikit-learn's ``fit(X, y)``: the fit is unsupervised).
         out
             A run directory: ``run.json`` and ``estimator.json`` are written at the start,
             checkpoints and ``metrics.jsonl`` while training, and the fitted recommender at
@@ -199,6 +202,8 @@ class Recommender(VAEEstimator):
         run_dir
             Deprecated alias of ``out``.
         """
+        if isinstance(y, (str, Path)):
+            raise ConfigError("fit(data, y, out=...): give the run directory as out=")
         out = renamed_out(out, run_dir)
         self._validate_params()
         start = time.perf_counter()

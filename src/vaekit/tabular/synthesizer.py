@@ -144,6 +144,7 @@ class Synthesizer(VAEEstimator):
     def fit(
         self,
         data: Any,
+        y: Any = None,
         out: str | Path | None = None,
         resume: bool = False,
         run_dir: str | Path | None = None,
@@ -154,6 +155,8 @@ class Synthesizer(VAEEstimator):
         ----------
         data
             The table.
+        y
+            Ignored (scikit-learn's ``fit(X, y)``: the fit is unsupervised).
         out
             A run directory: ``run.json``, ``estimator.json`` and ``transformer.json`` are
             written at the start, checkpoints and ``metrics.jsonl`` while training, and the
@@ -164,6 +167,8 @@ class Synthesizer(VAEEstimator):
         run_dir
             Deprecated alias of ``out``.
         """
+        if isinstance(y, (str, Path)):
+            raise ConfigError("fit(data, y, out=...): give the run directory as out=")
         out = renamed_out(out, run_dir)
         self._validate_params()
         table, kind = as_table(data, self.types)

@@ -34,7 +34,8 @@ def train_prior_command(
 
     console = stderr_console()
     apply_threads(threads, quiet, console)
-    history = train_prior(run, epochs, batch_size, lr, device, seed, quiet, console)
+    history = train_prior(run, epochs, batch_size, lr, device, seed, quiet, console,
+                          threads=threads or 0)  # fmt: skip
     last = history[-1]
     val = f", val {last['prior_val_nll']:.2f}" if "prior_val_nll" in last else ""
     console.print(f"prior: train {last['prior_train_nll']:.2f}{val} nats per code grid")

@@ -223,10 +223,11 @@ def _fit_code_prior(
 
     if prior_fit_started(out):
         train_prior(out, device=cfg.train.device, quiet=quiet, console=console, data=data,
-                    resume=True)  # fmt: skip
+                    resume=True, threads=cfg.train.threads)  # fmt: skip
     elif cfg.train.prior_epochs > 0 and not prior_trained(out):
         train_prior(out, cfg.train.prior_epochs, cfg.train.batch_size, cfg.train.lr,
-                    cfg.train.device, cfg.train.seed, quiet, console, data)  # fmt: skip
+                    cfg.train.device, cfg.train.seed, quiet, console, data,
+                    threads=cfg.train.threads)  # fmt: skip
 
 
 def _check_out(out: Path, console: Console | None) -> None:

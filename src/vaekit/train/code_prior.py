@@ -72,6 +72,7 @@ def train_prior(
     console: Console | None = None,
     data: DataBundle | None = None,
     resume: bool = False,
+    threads: int = 0,
 ) -> list[dict[str, float]]:
     """Fit the code prior of the run's VQ-VAE with the shared Trainer and write its weights
     back into the run.
@@ -82,7 +83,8 @@ def train_prior(
     end ``RUN/model.safetensors`` is rewritten atomically and ``prior_metrics.jsonl`` lists
     ``prior_train_nll`` / ``prior_val_nll`` (nats per grid) per epoch. ``data``: the run's
     prepared data when at hand (else it is read again); ``resume``: continue the prior fit
-    that stopped (see :func:`prior_fit_started`) instead of starting one.
+    that stopped (see :func:`prior_fit_started`) instead of starting one; ``threads``: a
+    fixed CPU thread count (0: follow the machine's load, as training does).
     """
     run = Run.open(run_dir, "train")
     run_dir, dev = run.path, resolve_device(device)
@@ -94,7 +96,8 @@ def train_prior(
         settings = json.loads((folder / PRIOR_SETTINGS).read_text())
         epochs, batch_size, lr, seed = (settings[k] for k in ("epochs", "batch_size", "lr",
                                                               "seed"))  # fmt: skip
-    cfg = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, device=str(dev), seed=seed)
+    cfg = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, device=str(dev), seed=seed,
+                      threads=threads)  # fmt: skip
     data = data if data is not None else build_data(run.config())
     if not resume:  # a new prior fit
         if folder.exists():

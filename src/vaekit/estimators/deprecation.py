@@ -35,3 +35,22 @@ def renamed_seed(cls: type, random_state: Any, deprecated: dict[str, Any]) -> An
         warn_renamed(f"{cls.__name__}(seed=...)", "random_state=...", stacklevel=4)
         return deprecated["seed"]
     return random_state
+
+
+class RenamedSeedAndParams:
+    """``est.seed`` and ``est.params()``, the names :class:`~vaekit.tabular.Synthesizer`
+    and :class:`~vaekit.recsys.Recommender` had before ``random_state`` and ``get_params``
+    (kept for one release, with a warning)."""
+
+    random_state: Any
+
+    @property
+    def seed(self) -> Any:
+        """Deprecated: use ``random_state``."""
+        warn_renamed(f"{type(self).__name__}.seed", "random_state")
+        return self.random_state
+
+    def params(self) -> dict[str, Any]:
+        """Deprecated: use ``get_params()``."""
+        warn_renamed(f"{type(self).__name__}.params()", "get_params()")
+        return self.get_params(deep=False)  # type: ignore[attr-defined]

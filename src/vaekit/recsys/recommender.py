@@ -17,7 +17,12 @@ from vaekit.data.sparse_rows import SparseRows
 from vaekit.data.strong_split import StrongSplit, strong_split
 from vaekit.errors import ConfigError, DataError, ModelFileError
 from vaekit.estimators.base import VAEEstimator, fingerprint
-from vaekit.estimators.deprecation import renamed_out, renamed_seed, warn_renamed
+from vaekit.estimators.deprecation import (
+    RenamedSeedAndParams,
+    renamed_out,
+    renamed_seed,
+    warn_renamed,
+)
 from vaekit.estimators.fitting import FitProgress, draw_seed, seeded, train_model
 from vaekit.io.run import Run
 from vaekit.models import create_model
@@ -34,7 +39,7 @@ NEURAL = ("mult-vae", "mult-dae")
 RECSYS_ADVICE = "Try a smaller --anneal-cap or --latent-dim (Recommender(anneal_cap=...))"
 
 
-class Recommender(VAEEstimator):
+class Recommender(RenamedSeedAndParams, VAEEstimator):
     """Top-k recommendation from implicit feedback (Liang et al. 2018's protocol).
 
     ``fit(log)`` binarizes the log, splits its users into training, validation and test
@@ -138,17 +143,6 @@ class Recommender(VAEEstimator):
         """Deprecated: use ``model``."""
         warn_renamed("Recommender.model_name", "model")
         return self.model
-
-    @property
-    def seed(self) -> int:
-        """Deprecated: use ``random_state``."""
-        warn_renamed("Recommender.seed", "random_state")
-        return self.random_state
-
-    def params(self) -> dict[str, Any]:
-        """Deprecated: use ``get_params()``."""
-        warn_renamed("Recommender.params()", "get_params()")
-        return self.get_params(deep=False)
 
     # ------------------------------------------------------------------ fitting
     def _validate_params(self) -> None:

@@ -16,7 +16,12 @@ from vaekit.data.table import Table
 from vaekit.data.table_transform import TableTransformer
 from vaekit.errors import ConfigError, DataError, ModelFileError
 from vaekit.estimators.base import VAEEstimator, fingerprint
-from vaekit.estimators.deprecation import renamed_out, renamed_seed, warn_renamed
+from vaekit.estimators.deprecation import (
+    RenamedSeedAndParams,
+    renamed_out,
+    renamed_seed,
+    warn_renamed,
+)
 from vaekit.estimators.fitting import FitProgress, draw_seed, seeded, train_model
 from vaekit.models import create_model
 from vaekit.tabular.inputs import as_table, check_same_columns, parse_conditions
@@ -30,7 +35,7 @@ MAX_DRAWS_PER_ROW = 200
 SYNTH_ADVICE = "Try a smaller --embedding-dim (Synthesizer(embedding_dim=...)) or more --epochs"
 
 
-class Synthesizer(VAEEstimator):
+class Synthesizer(RenamedSeedAndParams, VAEEstimator):
     """Synthetic tables from a TVAE (Xu et al. 2019) trained by vaekit's Trainer.
 
     ``fit(data)`` learns a :class:`~vaekit.data.table_transform.TableTransformer` (a Bayesian
@@ -111,12 +116,6 @@ class Synthesizer(VAEEstimator):
 
     # ------------------------------------------------------------------ deprecated names
     @property
-    def seed(self) -> int:
-        """Deprecated: use ``random_state``."""
-        warn_renamed("Synthesizer.seed", "random_state")
-        return self.random_state
-
-    @property
     def model(self) -> Any:
         """Deprecated: use ``model_``."""
         warn_renamed("Synthesizer.model", "model_")
@@ -127,11 +126,6 @@ class Synthesizer(VAEEstimator):
         """Deprecated: use ``transformer_``."""
         warn_renamed("Synthesizer.transformer", "transformer_")
         return getattr(self, "transformer_", None)
-
-    def params(self) -> dict[str, Any]:
-        """Deprecated: use ``get_params()``."""
-        warn_renamed("Synthesizer.params()", "get_params()")
-        return self.get_params(deep=False)
 
     # ------------------------------------------------------------------ fitting
     def _validate_params(self) -> None:

@@ -158,3 +158,25 @@ def test_sigkill_at_a_random_moment_then_vaekit_resume_ends_bit_identical(refere
     done = _vaekit(["resume", str(run), "--threads", "1", "-q"])
     assert done.returncode == 0, done.stderr
     _assert_same_weights(run, ref)
+
+
+def test_a_fit_stopped_before_it_started_is_run_again_by_vaekit_resume(tmp_path):
+    """Killed after the command line wrote run.json but before the fit wrote its settings:
+    `vaekit resume RUN` runs the recorded command again, in the directory it ran in."""
+    from vaekit.io.run import write_run_json
+
+    data = _mixed_csv(tmp_path / "data.csv", n=120)
+    run = tmp_path / "run"
+    args = ["synth", "fit", "data.csv", "--out", "run", "--epochs", "3", "--batch-size", "40",
+            "--device", "cpu", "--threads", "1", "-q"]  # fmt: skip
+    write_run_json(run, "synthesizer", command=["vaekit", *args], cwd=str(tmp_path),
+                   data={"path": str(data)})  # fmt: skip
+    done = _vaekit(["resume", str(run), "-q"])
+    assert done.returncode == 0, done.stderr
+    assert "stopped before its fit started" in done.stderr
+    assert (run / "model.safetensors").is_file() and (run / "estimator.json").is_file()
+    ref = tmp_path / "reference"
+    straight = subprocess.run([sys.executable, "-m", "vaekit", *args[:4], str(ref), *args[5:]],
+                              env=ENV, cwd=tmp_path, capture_output=True, text=True)  # fmt: skip
+    assert straight.returncode == 0, straight.stderr
+    _assert_same_weights(run, ref)

@@ -21,7 +21,7 @@ from vaekit.cli.options import (
     seed_option,
     stderr_console,
 )
-from vaekit.errors import DataError
+from vaekit.errors import ConfigError, DataError
 
 app = typer.Typer(help="Fill missing values with a MIWAE (Mattei & Frellsen 2019).",
                   no_args_is_help=True)  # fmt: skip
@@ -85,6 +85,10 @@ def transform_command(
     from vaekit.tabular.imputer import VAEImputer
     from vaekit.tabular.inputs import check_same_columns
 
+    if n_samples < 1:
+        raise ConfigError(f"--n-samples must be >= 1, got {n_samples}")
+    if n_draws < 0:
+        raise ConfigError(f"--n-draws must be >= 0 (0: the conditional mean), got {n_draws}")
     console = stderr_console()
     apply_threads(threads, quiet, console)
     imp = VAEImputer.load(run, device=device)

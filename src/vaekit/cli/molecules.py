@@ -107,6 +107,8 @@ def metrics_command(
         k_values = [int(k) for k in ks.split(",")]
     except ValueError:
         raise ConfigError(f"--unique-k takes integers like 1000,10000, got {ks!r}") from None
+    if not k_values or any(k < 1 for k in k_values):
+        raise ConfigError(f"--unique-k takes positive integers like 1000,10000, got {ks!r}")
     if jobs is not None and jobs < 1:
         raise ConfigError(f"--jobs must be >= 1, got {jobs}")
     jobs = jobs or os.cpu_count() or 1

@@ -224,6 +224,8 @@ class VAEImputer(TransformerMixin, VAEEstimator):
         """``X`` as model rows: (array with NaN, standardized tensor ``(N, D)``, the table,
         pandas?)."""
         self._check_fitted()
+        if not (isinstance(self.n_samples, (int, np.integer)) and self.n_samples >= 1):
+            raise ConfigError(f"n_samples must be a positive integer, got {self.n_samples!r}")
         table, pandas = None, False
         if self.layout_ is not None:
             if not _is_table(X):

@@ -1,0 +1,67 @@
+"""Counts a user can get wrong are refused in one line naming the option, never a traceback:
+``impute transform --n-samples 0`` / ``--n-draws -5`` and ``molecules metrics --unique-k``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers import run_cli
+
+
+@pytest.fixture(scope="module")
+def imputer_run(tmp_path_factory) -> tuple[Path, Path]:
+    """A small `vaekit impute fit` run and a CSV with missing cells."""
+    root = tmp_path_factory.mktemp("impute")
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 3))
+    lines = ["a,b,c"] + [",".join("" if rng.random() < 0.2 else f"{v:.3f}" for v in row)
+                         for row in x]  # fmt: skip
+    table = root / "t.csv"
+    table.write_text("\n".join(lines) + "\n")
+    run = root / "run"
+    from vaekit.cli.app import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["impute", "fit", str(table), "--out", str(run), "--epochs", "2", "-q",
+              "--device", "cpu"])  # fmt: skip
+    assert done.value.code == 0
+    return run, table
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--n-samples", "0"], "--n-samples must be >= 1, got 0"),
+        (["--n-draws", "-5"], "--n-draws must be >= 0"),
+    ],
+)
+def test_impute_transform_refuses_bad_counts(imputer_run, tmp_path, capsys, extra, words):
+    run, table = imputer_run
+    code, _, err = run_cli(["impute", "transform", run, table, "-o", tmp_path / "o.csv",
+                            *extra], capsys)  # fmt: skip
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert code == 2 and len(lines) == 1 and words in lines[0], err
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_the_imputer_refuses_zero_importance_samples_from_python(imputer_run):
+    from vaekit.errors import ConfigError
+    from vaekit.tabular.imputer import VAEImputer
+
+    imp = VAEImputer.load(imputer_run[0])
+    imp.n_samples = 0
+    with pytest.raises(ConfigError, match="n_samples must be a positive integer"):
+        imp.transform(np.array([[np.nan, 1.0, 2.0]]))
+
+
+@pytest.mark.parametrize("ks", ["0,-3", "0", "1000,-1"])
+def test_molecules_metrics_refuses_non_positive_unique_k(tmp_path, capsys, ks):
+    generated = tmp_path / "gen.smi"
+    generated.write_text("CCO\nc1ccccc1\nCC(=O)O\n")
+    code, _, err = run_cli(["molecules", "metrics", generated, "--unique-k", ks], capsys)
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert code == 2 and len(lines) == 1, err
+    assert "--unique-k takes positive integers" in lines[0]

@@ -49,3 +49,14 @@ def test_readme_command_parses(command, capsys):
         main([*args, "--help"])
     err = capsys.readouterr().err
     assert done.value.code == 0, f"{command}: {err}"
+
+
+def test_install_hints_name_the_checkout_not_an_unpublished_package():
+    """vaekit is installed from a checkout: extras are `pip install '.[chem]'`, not
+    `pip install 'vaekit[chem]'` (no such package on the index yet)."""
+    src = README.parent / "src" / "vaekit"
+    texts = [README.read_text(), *(p.read_text() for p in src.rglob("*.py"))]
+    assert not any(re.search(r"pip install ['\"]?vaekit\[", t) for t in texts)
+    from vaekit.chem.rdkit_guard import INSTALL_HINT
+
+    assert "'.[chem]'" in INSTALL_HINT

@@ -1,7 +1,8 @@
 """Molecules: validity, canonical SMILES, properties and the MOSES benchmark's metrics.
 
-Needs the ``chem`` extra (``pip install 'vaekit[chem]'``: RDKit and fcd_torch); importing
-this package works without it, and each function says what to install when it is missing.
+Needs the ``chem`` extra (``pip install '.[chem]'`` in the vaekit checkout: RDKit and
+fcd_torch); importing this package works without it, and each function says what to install
+when it is missing.
 """
 
 from vaekit.chem.fcd import ChemNet, GaussianStats, frechet_distance

@@ -41,7 +41,7 @@ def sa_score(mol: Any) -> float:
         except ImportError as e:  # a build of RDKit without its Contrib directory
             raise ConfigError(
                 "the SA score needs RDKit's Contrib/SA_Score, which this RDKit lacks; "
-                "install RDKit from PyPI: pip install 'vaekit[chem]'"
+                "install RDKit from PyPI: pip install '.[chem]' in the vaekit checkout"
             ) from e
         _sascorer = sascorer
     return float(_sascorer.calculateScore(mol))

@@ -6,7 +6,7 @@ from types import ModuleType
 
 from vaekit.errors import ConfigError
 
-INSTALL_HINT = "pip install 'vaekit[chem]'"
+INSTALL_HINT = "pip install '.[chem]' in the vaekit checkout"
 
 
 def require_rdkit() -> ModuleType:

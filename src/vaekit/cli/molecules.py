@@ -29,7 +29,7 @@ from vaekit.errors import ConfigError
 
 app = typer.Typer(
     help="Molecules: sample SMILES, score them with the MOSES metrics, optimize in latent space "
-    "(needs pip install 'vaekit[chem]').",
+    "(needs pip install '.[chem]' in the vaekit checkout).",
     no_args_is_help=True,
 )
 

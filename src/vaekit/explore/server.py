@@ -25,7 +25,8 @@ def _require() -> None:
         import starlette  # noqa: F401
         import uvicorn  # noqa: F401
     except ImportError:
-        raise ConfigError("vaekit explore needs its web server: pip install 'vaekit[explore]'"
+        raise ConfigError("vaekit explore needs its web server: pip install '.[explore]' in "
+                          "the vaekit checkout"
                           ) from None  # fmt: skip
 
 

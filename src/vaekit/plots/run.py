@@ -126,8 +126,8 @@ class PlotRun:
 
     def require_molecules(self, kind: str) -> None:
         if not self.is_molecules:
-            raise ConfigError(f"the {kind!r} plot needs a sequence model trained on SMILES "
-                              "and RDKit (pip install 'vaekit[chem]')")  # fmt: skip
+            raise ConfigError(f"the {kind!r} plot needs a sequence model trained on SMILES and "
+                              "RDKit (pip install '.[chem]' in the vaekit checkout)")  # fmt: skip
 
     def require_images(self, kind: str) -> None:
         if not self.is_image:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 from collections.abc import Callable
 from pathlib import Path
 
@@ -94,7 +95,8 @@ def _features(x: np.ndarray, source: str) -> torch.Tensor | np.ndarray:
 
 
 def _read_csv(path: Path, label_column: str | int | None) -> tuple[np.ndarray, np.ndarray | None]:
-    with path.open(newline="") as f:
+    gz = path.name.lower().endswith(".gz")
+    with (gzip.open(path, "rt", newline="") if gz else path.open(newline="")) as f:
         rows = [r for r in csv.reader(f) if r]
     if not rows:
         raise DataError(f"{path}: empty file")
@@ -159,7 +161,7 @@ def _read_mat(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def load_array_file(path: str | Path, label_column: str | int | None = None) -> RawData:
-    """Read ``.npy`` / ``.npz`` / ``.csv`` / ``.mat`` data.
+    """Read ``.npy`` / ``.npz`` / ``.csv`` (or ``.csv.gz``) / ``.mat`` data.
 
     ``.npz`` files may hold ``x`` (or ``X``, ``data``), ``y`` (or ``labels``) and a test split
     as ``x_test`` / ``y_test``. In a ``.csv``, ``label_column`` (name or index) holds labels.
@@ -169,7 +171,10 @@ def load_array_file(path: str | Path, label_column: str | int | None = None) -> 
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: file not found")
-    suffix = path.suffix.lower()
+    plain = Path(path.name.lower().removesuffix(".gz"))  # a gzipped CSV reads as its CSV
+    suffix = plain.suffix
+    if plain.name != path.name.lower() and suffix != ".csv":
+        raise DataError(f"{path}: gzip is read for .csv files only (.csv.gz)")
     x_test = y_test = y = None
     try:
         if suffix == ".npy":
@@ -208,7 +213,8 @@ def load_array_file(path: str | Path, label_column: str | int | None = None) -> 
     if x.ndim == 3:  # (N, H, W) images -> (N, 1, H, W)
         x = x[:, None]
     xt = _features(x, str(path))
-    raw = RawData(path.stem, xt, None if y is None else _labels(y, x.shape[0], str(path)))
+    labels = None if y is None else _labels(y, x.shape[0], str(path))
+    raw = RawData(Path(path.name.removesuffix(".gz")).stem, xt, labels)
     if x_test is not None:
         if x_test.ndim == 3:
             x_test = x_test[:, None]

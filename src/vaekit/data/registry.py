@@ -66,9 +66,9 @@ def load_raw(
     if is_text_path(dataset, text_column):
         return load_text_file(dataset, text_column)
     path = Path(dataset)
-    if path.suffix.lower() in (".npy", ".npz", ".csv"):
+    if path.suffix.lower() in (".npy", ".npz", ".csv") or path.name.lower().endswith(".csv.gz"):
         return load_array_file(path, label_column)
     raise DataError(
-        f"unknown dataset {dataset!r}: give one of {', '.join(DATASETS)}, a .npy/.npz/.csv path "
-        "or a text file (.txt, .smi, .gz)"
+        f"unknown dataset {dataset!r}: give one of {', '.join(DATASETS)}, a .npy/.npz/.csv "
+        "(or .csv.gz) path or a text file (.txt, .smi and their .gz)"
     )

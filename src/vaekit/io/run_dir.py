@@ -21,7 +21,7 @@ TOKENIZER_FILE = "tokenizer.json"
 
 def default_run_dir(cfg: Config, root: str | Path = "runs") -> Path:
     """``runs/<model>-<dataset>-<YYYYmmdd-HHMMSS>``."""
-    stem = Path(cfg.data.dataset).stem
+    stem = Path(Path(cfg.data.dataset).name.removesuffix(".gz")).stem
     return Path(root) / f"{cfg.model.name}-{stem}-{datetime.now():%Y%m%d-%H%M%S}"
 
 

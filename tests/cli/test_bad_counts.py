@@ -85,3 +85,30 @@ def test_train_reads_a_gzipped_csv_as_its_message_says(tmp_path, capsys):
     bad.write_bytes(gzip.compress(b"not an array"))
     code, _, err = run_cli(["train", "--dataset", bad, "--out", tmp_path / "r2"], capsys)
     assert code == 2 and "unknown dataset" in err and ".csv.gz" in err
+
+
+def test_impute_fit_refuses_zero_epochs(tmp_path, capsys):
+    """`impute fit --epochs 0` ran the automatic number of epochs; it is refused, as in
+    `synth fit`."""
+    table = tmp_path / "t.csv"
+    table.write_text("a,b\n1,2\n3,\n5,6\n,8\n")
+    code, _, err = run_cli(["impute", "fit", table, "--out", tmp_path / "run", "--epochs", "0",
+                            "-q"], capsys)  # fmt: skip
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert code == 2 and len(lines) == 1 and "epochs must be a positive integer" in lines[0]
+
+
+def test_sample_refuses_a_label_for_a_sequence_model(tmp_path, capsys):
+    """`vaekit sample RUN --label 2` on a sequence run drew unconditional samples."""
+    text = tmp_path / "lines.txt"
+    text.write_text("\n".join(["the cat sat", "a dog ran", "the bird sang"] * 20) + "\n")
+    run = tmp_path / "run"
+    code, _, err = run_cli(["train", "--model", "seq-vae", "--dataset", text, "--epochs", "1",
+                            "--set", "model.embed_dim=8", "--set", "model.rnn_hidden=8",
+                            "--set", "model.decoder_hidden=8", "--latent-dim", "2",
+                            "--out", run, "--device", "cpu", "-q"], capsys)  # fmt: skip
+    assert code == 0, err
+    code, _, err = run_cli(["sample", run, "--label", "2", "-o", tmp_path / "s.txt"], capsys)
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert code == 2 and len(lines) == 1 and "--label applies to conditional models" in lines[0]
+    assert not (tmp_path / "s.txt").exists()

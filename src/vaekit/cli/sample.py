@@ -68,6 +68,9 @@ def sample_command(
     opened = Run.open(run, "train")
     model = opened.model(resolve_device(device))
     if model.modality == "sequence":
+        if label is not None:
+            raise ConfigError(f"--label applies to conditional models; {run} holds a "
+                              f"{model.registry_name} sequence model")  # fmt: skip
         _sample_text(model, n, output or Path("samples.txt"), seed, temperature, greedy, top_p,
                      max_length, quiet)  # fmt: skip
         return

@@ -131,6 +131,10 @@ class VAEImputer(TransformerMixin, VAEEstimator):
             v = getattr(self, name)
             if not (isinstance(v, (int, np.integer)) and v >= 1):
                 raise ConfigError(f"{name} must be a positive integer, got {v!r}")
+        for name in ("epochs", "latent_dim"):  # None: picked from the data
+            v = getattr(self, name)
+            if v is not None and not (isinstance(v, (int, np.integer)) and v >= 1):
+                raise ConfigError(f"{name} must be a positive integer or None, got {v!r}")
 
     def fit(self, X: Any, y: Any = None, out: str | Path | None = None,
             resume: bool = False) -> VAEImputer:  # fmt: skip

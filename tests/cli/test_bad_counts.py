@@ -112,3 +112,20 @@ def test_sample_refuses_a_label_for_a_sequence_model(tmp_path, capsys):
     lines = [ln for ln in err.splitlines() if ln.strip()]
     assert code == 2 and len(lines) == 1 and "--label applies to conditional models" in lines[0]
     assert not (tmp_path / "s.txt").exists()
+
+
+def test_recommend_fit_looks_only_in_the_data_dir_it_is_given(tmp_path, capsys, monkeypatch):
+    """`recommend fit --dataset ml-100k --data-dir DIR` with DIR lacking the data used
+    $VAEKIT_DATA_DIR's copy without a word; it now says DIR has none."""
+    elsewhere = tmp_path / "elsewhere" / "ml-100k"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "u.data").write_text("".join(f"{u}\t{i}\t5\t0\n" for u in range(1, 30)
+                                              for i in range(1, 12)))  # fmt: skip
+    monkeypatch.setenv("VAEKIT_DATA_DIR", str(tmp_path / "elsewhere"))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _, err = run_cli(["recommend", "fit", "--dataset", "ml-100k", "--data-dir", empty,
+                            "--out", tmp_path / "run", "--epochs", "1", "-q"], capsys)  # fmt: skip
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert code == 2 and len(lines) == 1, err
+    assert "not found" in lines[0] and f"looked in {empty}" in lines[0]

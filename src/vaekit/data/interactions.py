@@ -175,10 +175,12 @@ def _is_number(field: str) -> bool:
 
 def movielens_path(name: str, data_dir: str | Path | None = None) -> Path:
     """The MovieLens copy called ``name`` (``ml-100k``, ``ml-1m``, ``ml-20m``): under
-    ``data_dir`` (the dataset directory itself, or its parent), else
-    ``$VAEKIT_DATA_DIR/<name>``; a clear error saying where to get it otherwise."""
-    roots = [Path(data_dir)] if data_dir is not None else []
-    if os.environ.get("VAEKIT_DATA_DIR"):
+    ``data_dir`` when given (the dataset directory itself, or its parent; nowhere else),
+    else under ``$VAEKIT_DATA_DIR``; a clear error saying where to get it otherwise."""
+    roots = []
+    if data_dir is not None:
+        roots.append(Path(data_dir))
+    elif os.environ.get("VAEKIT_DATA_DIR"):
         roots.append(Path(os.environ["VAEKIT_DATA_DIR"]))
     for root in roots:
         for candidate in (root, root / name):

@@ -129,3 +129,24 @@ def test_recommend_fit_looks_only_in_the_data_dir_it_is_given(tmp_path, capsys, 
     lines = [ln for ln in err.splitlines() if ln.strip()]
     assert code == 2 and len(lines) == 1, err
     assert "not found" in lines[0] and f"looked in {empty}" in lines[0]
+
+
+def test_synth_report_names_the_missing_column(tmp_path, capsys):
+    """`synth report --real` with a column fewer than fitted said "types given for unknown
+    columns" although no types were given; it names the missing column."""
+    rng = np.random.default_rng(0)
+    rows = [f"{g},{v:.3f},{c}" for g, v, c in zip(rng.choice(["a", "b"], 60),
+                                                  rng.normal(size=60), rng.poisson(3, 60),
+                                                  strict=True)]  # fmt: skip
+    table = tmp_path / "t.csv"
+    table.write_text("group,x,income\n" + "\n".join(rows) + "\n")
+    run = tmp_path / "run"
+    code, _, err = run_cli(["synth", "fit", table, "--out", run, "--epochs", "2",
+                            "--batch-size", "30", "-q", "--device", "cpu"], capsys)  # fmt: skip
+    assert code == 0, err
+    fewer = tmp_path / "fewer.csv"
+    fewer.write_text("group,x\n" + "\n".join(r.rsplit(",", 1)[0] for r in rows) + "\n")
+    code, _, err = run_cli(["synth", "report", run, "--real", fewer, "-q"], capsys)
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert code == 2 and len(lines) == 1, err
+    assert "missing ['income']" in lines[0] and "types given" not in lines[0]

@@ -81,9 +81,9 @@ def transform_command(
     quiet: Quiet = False,
 ) -> None:
     """Fill the missing cells of TABLE with RUN's imputer."""
-    from vaekit.data.table import read_csv, write_csv
+    from vaekit.data.table import write_csv
     from vaekit.tabular.imputer import VAEImputer
-    from vaekit.tabular.inputs import check_same_columns
+    from vaekit.tabular.inputs import read_fitted_csv
 
     if n_samples < 1:
         raise ConfigError(f"--n-samples must be >= 1, got {n_samples}")
@@ -99,9 +99,7 @@ def transform_command(
         raise DataError(f"{run}: fitted on an array from Python, not by `vaekit impute fit`")
     if not table.exists():
         raise DataError(f"{table}: not found")
-    fitted = imp.layout_.types  # read with the fitted types; other columns are refused
-    t = read_csv(table, {n: fitted[n] for n in read_csv(table).names if n in fitted})
-    check_same_columns(t, fitted, str(table))
+    t = read_fitted_csv(table, imp.layout_.types)  # other columns are refused
     outputs = imp.sample_imputations(t, n_draws) if n_draws > 0 else [imp.transform(t)]
     for i, filled in enumerate(outputs):
         path = output if n_draws <= 0 else output.with_name(

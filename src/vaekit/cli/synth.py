@@ -182,9 +182,8 @@ def report_command(
     quiet: Quiet = False,
 ) -> None:
     """Quality (SDMetrics' score), ML efficacy and privacy of RUN's synthetic rows."""
-    from vaekit.data.table import read_csv
     from vaekit.tabular import Synthesizer
-    from vaekit.tabular.inputs import check_same_columns
+    from vaekit.tabular.inputs import read_fitted_csv
     from vaekit.tabular.report import build_report
 
     n = deprecated_alias(num_rows, n, "synth report --num-rows", "-n/--num")
@@ -195,13 +194,11 @@ def report_command(
     console = stderr_console()
     apply_threads(threads, quiet, console)
     synth = Synthesizer.load(run, device=device)
-    table = read_csv(real, synth.column_types_)
-    check_same_columns(table, synth.column_types_, str(real))
+    table = read_fitted_csv(real, synth.column_types_)
     train, holdout = _real_split(run, table, real)
     test_rows = None
     if test is not None:
-        test_rows = read_csv(test, synth.column_types_)
-        check_same_columns(test_rows, synth.column_types_, str(test))
+        test_rows = read_fitted_csv(test, synth.column_types_)
     if target is not None and test_rows is None and holdout is None:
         raise ConfigError("--target needs --test or a run fitted with --holdout > 0")
     rows = synth.sample_table(n or len(train), seed=seed)

@@ -25,6 +25,17 @@ def as_table(data: Any, types: dict[str, str] | None = None) -> tuple[Table, str
                     f"got {type(data).__name__}")  # fmt: skip
 
 
+def read_fitted_csv(path: str | Path, expected: dict[str, str]) -> Table:
+    """A CSV of rows for a fitted table model: read with the fitted column types, after the
+    columns are checked against those fitted (one line naming the missing and unknown ones).
+    """
+    first = read_csv(path)
+    check_columns = {name: expected[name] for name in first.names if name in expected}
+    table = read_csv(path, check_columns)
+    check_same_columns(table, expected, str(path))
+    return table
+
+
 def check_same_columns(table: Table, expected: dict[str, str], what: str) -> None:
     """Refuse a table whose columns or types differ from those fitted (one line)."""
     missing = [c for c in expected if c not in table.columns]

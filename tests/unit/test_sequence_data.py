@@ -71,8 +71,9 @@ def test_text_files_csv_and_gzip(tmp_path):
     assert lines == ["CCO", "c1ccccc1"] and numbers == [2, 3]
     raw = load_text_file(tmp_path / "m.csv.gz", "SMILES")
     assert raw.kind == "smiles"
-    with pytest.raises(DataError, match="no column 'smiles'"):
-        read_lines(tmp_path / "m.csv.gz", "smiles")
+    assert read_lines(tmp_path / "m.csv.gz", "smiles")[0] == lines  # whatever the case
+    with pytest.raises(DataError, match="no column 'inchi'"):
+        read_lines(tmp_path / "m.csv.gz", "inchi")
 
 
 def test_bad_text_input_names_the_line(tmp_path):
@@ -124,3 +125,14 @@ def test_sentences_and_moses_by_name():
     data = build_data(cfg)
     assert len(data.train) + len(data.val) == 1000 and len(data.test) == 176074
     assert data.tokenizer.kind == "smiles"
+
+
+def test_a_csv_column_is_found_whatever_its_case(tmp_path):
+    """A generated file with a `smiles` column was refused with "no column 'SMILES'"."""
+    path = tmp_path / "gen.csv"
+    path.write_text("id,smiles\n1,CCO\n2,c1ccccc1\n")
+    lines, numbers = read_lines(path, "SMILES")
+    assert lines == ["CCO", "c1ccccc1"] and numbers == [2, 3]
+    path.write_text("smiles,Smiles\nCCO,CCN\n")  # two columns match: which one is unclear
+    with pytest.raises(DataError, match="no column 'SMILES'"):
+        read_lines(path, "SMILES")

@@ -83,8 +83,11 @@ def read_lines(path: str | Path, text_column: str | None = None) -> tuple[list[s
             raise DataError(f"{path}: empty CSV file")
         header = rows[0]
         column = text_column if text_column is not None else "SMILES"
+        folded = [h.strip().casefold() for h in header]
         if column in header:
             col = header.index(column)
+        elif folded.count(str(column).casefold()) == 1:  # "smiles" for SMILES
+            col = folded.index(str(column).casefold())
         elif str(column).isdigit() and int(column) < len(header):
             col = int(column)
         else:

@@ -139,6 +139,9 @@ def test_csv_non_numeric_cell_is_named(tmp_path):
     (tmp_path / "d.csv").write_text("a,b\n1,2\n3,oops\n")
     with pytest.raises(DataError, match=r"non-numeric value 'oops' at row 1, column 1 \('b'\)"):
         load_array_file(tmp_path / "d.csv")
+    (tmp_path / "e.csv").write_text("a,b\n1,2\n3,\n")  # it read "non-numeric value ''"
+    with pytest.raises(DataError, match=r"empty cell at row 1, column 1 \('b'\); fill it"):
+        load_array_file(tmp_path / "e.csv")
 
 
 def test_bad_files_and_suffixes(tmp_path):

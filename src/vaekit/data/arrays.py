@@ -134,9 +134,10 @@ def _read_csv(path: Path, label_column: str | int | None) -> tuple[np.ndarray, n
                 values[i, j] = float(cell)
             except ValueError:
                 name = f" ({header[j]!r})" if header else ""
-                raise DataError(
-                    f"{path}: non-numeric value {cell!r} at row {i}, column {j}{name}"
-                ) from None
+                empty = not cell.strip()
+                what = "empty cell" if empty else f"non-numeric value {cell!r}"
+                hint = "; fill it, or the missing cells with 'vaekit impute'" if empty else ""
+                raise DataError(f"{path}: {what} at row {i}, column {j}{name}{hint}") from None
     if label_idx is None:
         return values, None
     return np.delete(values, label_idx, axis=1), values[:, label_idx]

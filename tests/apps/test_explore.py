@@ -106,6 +106,9 @@ def test_malformed_json_and_bad_paths(client):
     r = client.post("/api/decode", json=[1, 2])
     assert r.status_code == 400 and "JSON object" in r.json()["error"]
     assert client.get("/api/example/abc").status_code == 400
+    r = client.get("/api/example/-1")  # it said "must be an integer, got '-1'"
+    assert r.status_code == 400 and "must be an integer in [0, " in r.json()["error"]
+    assert "got -1" in r.json()["error"]
     assert client.get("/api/example/..%2Fconfig.yaml").status_code in (400, 404)
 
 

@@ -59,6 +59,10 @@ def test_help_name_lists_match_the_registries():
     from vaekit.plots import PLOT_KINDS
 
     assert set(METRIC_NAMES) == set(METRICS) and set(PLOT_NAMES) == set(PLOT_KINDS)
+    from vaekit.cli.train import DATASET_NAMES
+    from vaekit.data.registry import DATASETS
+
+    assert DATASET_NAMES == tuple(DATASETS)  # `vaekit train --help` lists every dataset
 
 
 def test_public_names_resolve_lazily():

@@ -14,6 +14,10 @@ from vaekit.errors import ConfigError, VaekitError
 if TYPE_CHECKING:
     from vaekit.data import DataBundle
 
+#: the names of ``vaekit.data.registry.DATASETS``, for the help text (a test keeps them
+#: equal; importing the registry here would load PyTorch for ``--help``)
+DATASET_NAMES = ("mnist", "dsprites", "moses", "sentences")
+
 _FLAGS = {  # CLI parameter -> config key
     "model": "model.name",
     "arch": "model.arch",
@@ -62,7 +66,9 @@ def train_command(
         None, "--model", help="Registered model (see 'vaekit models'). [default: vae]"
     ),
     dataset: str = typer.Option(
-        None, "--dataset", help="Dataset name (mnist) or a .npy/.npz/.csv path."
+        None, "--dataset",
+        help=f"Dataset name ({', '.join(DATASET_NAMES)}; default mnist), a .npy/.npz/.csv(.gz) "
+        "path or a text file (.txt, .smi).",
     ),
     data_dir: str = typer.Option(None, "--data-dir", help="Directory holding the dataset files."),
     arch: str = typer.Option(

@@ -85,9 +85,11 @@ def create_app(session: ExploreSession) -> Any:
 
     async def example(request: Request) -> Response:
         raw = request.path_params["index"]
-        if not raw.isdigit():
-            raise ExploreError(f"example index must be an integer, got {raw!r}")
-        return JSONResponse(session.example(int(raw)))
+        try:
+            index = int(raw)  # -1 is an integer: the range check below names the range
+        except ValueError:
+            raise ExploreError(f"example index must be an integer, got {raw!r}") from None
+        return JSONResponse(session.example(index))
 
     async def interpolate(request: Request) -> Response:
         d = await body(request)

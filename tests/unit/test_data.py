@@ -135,13 +135,27 @@ def test_nan_inf_refused_with_count_and_position(tmp_path):
         load_array_file(_save(tmp_path / "n.npy", x))
 
 
-def test_csv_non_numeric_cell_is_named(tmp_path):
-    (tmp_path / "d.csv").write_text("a,b\n1,2\n3,oops\n")
-    with pytest.raises(DataError, match=r"non-numeric value 'oops' at row 1, column 1 \('b'\)"):
+def test_csv_non_numeric_cell_is_named_by_its_file_line(tmp_path):
+    # the file's line number (header = line 1; blank lines counted), as every table command
+    (tmp_path / "d.csv").write_text("a,b\n1,2\n\n3,oops\n")
+    with pytest.raises(DataError, match=r"d.csv line 4, column 1 \('b'\): non-numeric value 'oo"):
         load_array_file(tmp_path / "d.csv")
     (tmp_path / "e.csv").write_text("a,b\n1,2\n3,\n")  # it read "non-numeric value ''"
-    with pytest.raises(DataError, match=r"empty cell at row 1, column 1 \('b'\); fill it"):
+    with pytest.raises(DataError, match=r"e.csv line 3, column 1 \('b'\): empty cell; fill it"):
         load_array_file(tmp_path / "e.csv")
+    (tmp_path / "f.csv").write_text("a,b\n1,2\n3\n")
+    with pytest.raises(DataError, match=r"f.csv line 3: 1 columns, expected 2"):
+        load_array_file(tmp_path / "f.csv")
+    (tmp_path / "g.csv").write_text("a,b\n1,2\n3,nan\n4,inf\n")
+    with pytest.raises(DataError, match=r"2 NaN/inf value\(s\); first at line 3, column 1 \('b'\)"):
+        load_array_file(tmp_path / "g.csv")
+
+
+def test_csv_values_outside_unit_interval_named_by_line(tmp_path):
+    (tmp_path / "u.csv").write_text("a,b\n0.5,0.2\n0.1,1.5\n")
+    raw = load_array_file(tmp_path / "u.csv")
+    with pytest.raises(DataError, match=r"outside \[0, 1\].*first at line 3, column 1 \(1.5\)"):
+        prepare_data(raw, val_size=0, unit_interval=True)
 
 
 def test_bad_files_and_suffixes(tmp_path):

@@ -55,8 +55,14 @@ def known_in_unit_interval(x: object) -> bool:
     return rng is not None and rng[0] >= 0 and rng[1] <= 1
 
 
-def check_unit_interval(x: np.ndarray | torch.Tensor, source: str) -> None:
-    """Refuse values outside [0, 1] (needed by a Bernoulli likelihood)."""
+def check_unit_interval(
+    x: np.ndarray | torch.Tensor, source: str, line_numbers: np.ndarray | None = None
+) -> None:
+    """Refuse values outside [0, 1] (needed by a Bernoulli likelihood).
+
+    With ``line_numbers`` (the file line of each row of a CSV) the first offending value is
+    named by its line; otherwise by its 0-based row.
+    """
     if known_in_unit_interval(x):
         return
     if isinstance(x, torch.Tensor) and x.numel():
@@ -65,9 +71,10 @@ def check_unit_interval(x: np.ndarray | torch.Tensor, source: str) -> None:
             return
     n_bad, first = scan_values(x, lambda a: (a < 0) | (a > 1))
     if first is not None:
+        where = f"row {first[0]}" if line_numbers is None else f"line {line_numbers[first[0]]}"
         raise DataError(
             f"{source}: {n_bad} value(s) outside [0, 1], which a Bernoulli likelihood cannot "
-            f"model; first at row {first[0]}, column {first[1]} ({first[2]:g}). Use "
+            f"model; first at {where}, column {first[1]} ({first[2]:g}). Use "
             f"--likelihood gaussian-learned, or rescale the data"
         )
 
@@ -94,10 +101,19 @@ def _features(x: np.ndarray, source: str) -> torch.Tensor | np.ndarray:
     return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
 
 
-def _read_csv(path: Path, label_column: str | int | None) -> tuple[np.ndarray, np.ndarray | None]:
+def _read_csv(
+    path: Path, label_column: str | int | None
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Values, labels and the file line number of each row (the header is line 1)."""
     gz = path.name.lower().endswith(".gz")
+    rows: list[list[str]] = []
+    lines: list[int] = []
     with (gzip.open(path, "rt", newline="") if gz else path.open(newline="")) as f:
-        rows = [r for r in csv.reader(f) if r]
+        reader = csv.reader(f)
+        for r in reader:
+            if r:
+                rows.append(r)
+                lines.append(reader.line_num)
     if not rows:
         raise DataError(f"{path}: empty file")
 
@@ -110,6 +126,7 @@ def _read_csv(path: Path, label_column: str | int | None) -> tuple[np.ndarray, n
 
     header = None if all(numeric(c) for c in rows[0]) else rows[0]
     body = rows[1:] if header else rows
+    body_lines = lines[1:] if header else lines
     if not body:
         raise DataError(f"{path}: no data rows")
     width = len(body[0])
@@ -126,9 +143,9 @@ def _read_csv(path: Path, label_column: str | int | None) -> tuple[np.ndarray, n
                 raise DataError(f"{path}: label column {label_idx} out of range (width {width})")
             label_idx %= width
     values = np.empty((len(body), width), dtype=np.float64)
-    for i, row in enumerate(body):
+    for i, (row, line) in enumerate(zip(body, body_lines, strict=True)):
         if len(row) != width:
-            raise DataError(f"{path}: row {i} has {len(row)} columns, expected {width}")
+            raise DataError(f"{path} line {line}: {len(row)} columns, expected {width}")
         for j, cell in enumerate(row):
             try:
                 values[i, j] = float(cell)
@@ -137,10 +154,19 @@ def _read_csv(path: Path, label_column: str | int | None) -> tuple[np.ndarray, n
                 empty = not cell.strip()
                 what = "empty cell" if empty else f"non-numeric value {cell!r}"
                 hint = "; fill it, or the missing cells with 'vaekit impute'" if empty else ""
-                raise DataError(f"{path}: {what} at row {i}, column {j}{name}{hint}") from None
+                raise DataError(f"{path} line {line}, column {j}{name}: {what}{hint}") from None
+    bad = ~np.isfinite(values)
+    if bad.any():
+        i, j = (int(v) for v in np.argwhere(bad)[0])
+        name = f" ({header[j]!r})" if header else ""
+        raise DataError(
+            f"{path}: {int(bad.sum())} NaN/inf value(s); first at line {body_lines[i]}, "
+            f"column {j}{name} ({body[i][j]!r})"
+        )
+    line_numbers = np.asarray(body_lines, dtype=np.int64)
     if label_idx is None:
-        return values, None
-    return np.delete(values, label_idx, axis=1), values[:, label_idx]
+        return values, None, line_numbers
+    return np.delete(values, label_idx, axis=1), values[:, label_idx], line_numbers
 
 
 def _read_mat(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
@@ -176,7 +202,7 @@ def load_array_file(path: str | Path, label_column: str | int | None = None) -> 
     suffix = plain.suffix
     if plain.name != path.name.lower() and suffix != ".csv":
         raise DataError(f"{path}: gzip is read for .csv files only (.csv.gz)")
-    x_test = y_test = y = None
+    x_test = y_test = y = line_numbers = None
     try:
         if suffix == ".npy":
             x = np.load(path, mmap_mode="r", allow_pickle=False)
@@ -198,7 +224,7 @@ def load_array_file(path: str | Path, label_column: str | int | None = None) -> 
                     if k in keys:
                         y_test = z[k]
         elif suffix == ".csv":
-            x, y = _read_csv(path, label_column)
+            x, y, line_numbers = _read_csv(path, label_column)
         elif suffix == ".mat":
             x, y = _read_mat(path)
         else:
@@ -215,7 +241,7 @@ def load_array_file(path: str | Path, label_column: str | int | None = None) -> 
         x = x[:, None]
     xt = _features(x, str(path))
     labels = None if y is None else _labels(y, x.shape[0], str(path))
-    raw = RawData(Path(path.name.removesuffix(".gz")).stem, xt, labels)
+    raw = RawData(Path(path.name.removesuffix(".gz")).stem, xt, labels, line_numbers=line_numbers)
     if x_test is not None:
         if x_test.ndim == 3:
             x_test = x_test[:, None]

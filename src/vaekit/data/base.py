@@ -51,6 +51,8 @@ class RawData:
     x_test: torch.Tensor | None = None
     y_test: torch.Tensor | None = None
     class_names: list[str] = field(default_factory=list)
+    #: the file line of each training row (a CSV: the header is line 1), for messages
+    line_numbers: np.ndarray | None = None
 
     @property
     def input_shape(self) -> tuple[int, ...]:

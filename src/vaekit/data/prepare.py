@@ -63,7 +63,7 @@ def prepare_data(
     if binarize != "none" and standardize:
         raise ConfigError("binarized data cannot also be standardized")
     if unit_interval or binarize != "none":
-        check_unit_interval(raw.x_train, raw.name)
+        check_unit_interval(raw.x_train, raw.name, raw.line_numbers)
         if raw.x_test is not None:
             check_unit_interval(raw.x_test, f"{raw.name} (test)")
     n = int(raw.x_train.shape[0])

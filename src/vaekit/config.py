@@ -73,7 +73,7 @@ class DataConfig:
     vocab_size: int = 10000  # word tokenizer: most frequent words kept, the rest <unk>
     lowercase: bool = True  # word tokenizer: lower-case before splitting
     max_length: int = 0  # sequences: most tokens per sequence (longer is an error); 0: no cap
-    max_examples: int = 0  # sequences: seeded random subset of the training lines; 0: all
+    max_examples: int = 0  # seeded random subset of the training examples (lines); 0: all
 
 
 @dataclass

@@ -41,6 +41,7 @@ def prepare_data(
     standardize: bool = False,
     unit_interval: bool = False,
     seed: int = 0,
+    max_examples: int = 0,
 ) -> DataBundle:
     """Split, binarize and standardize ``raw`` into a :class:`DataBundle`.
 
@@ -56,8 +57,14 @@ def prepare_data(
     unit_interval
         Refuse data outside [0, 1] (a Bernoulli likelihood needs it).
     seed
-        Seed of the validation split and of static binarization.
+        Seed of the validation split, of the ``max_examples`` subset and of static
+        binarization.
+    max_examples
+        Keep a seeded random subset of this many training examples (before the validation
+        split is taken from them); 0 keeps all. The test split is kept whole.
     """
+    if max_examples < 0:
+        raise ConfigError(f"data.max_examples must be >= 0 (0: all), got {max_examples}")
     if binarize not in BINARIZE_MODES:
         raise ConfigError(f"unknown binarize mode {binarize!r}; choose {', '.join(BINARIZE_MODES)}")
     if binarize != "none" and standardize:
@@ -67,9 +74,14 @@ def prepare_data(
         if raw.x_test is not None:
             check_unit_interval(raw.x_test, f"{raw.name} (test)")
     n = int(raw.x_train.shape[0])
+    pool = np.arange(n)
+    if max_examples and max_examples < n:  # (max_examples,) sorted row indices kept
+        g = torch.Generator().manual_seed(seed + 7)
+        pool = np.sort(torch.randperm(n, generator=g)[:max_examples].numpy())
+        n = max_examples
     k = _n_val(val_size, n)
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).numpy()
-    val_idx, train_idx = np.sort(perm[:k]), np.sort(perm[k:])
+    val_idx, train_idx = np.sort(pool[perm[:k]]), np.sort(pool[perm[k:]])
     train = _take(raw.x_train, train_idx)
     val = _take(raw.x_train, val_idx) if k else None
     if raw.y_train is not None:

@@ -70,6 +70,7 @@ def build_data(cfg: Config, tokenizer: Tokenizer | None = None) -> DataBundle:
         standardize=bool(choices.get("data.standardize", d.standardize)),
         unit_interval=likelihood == "bernoulli",
         seed=cfg.train.seed,
+        max_examples=d.max_examples,
     )
     data.resolved = choices
     return data

@@ -106,6 +106,7 @@ class TrainConfig:
     bf16: bool = False  # bf16 autocast (CUDA)
     compile: bool = False  # torch.compile the loss
     eval_batch_size: int = 1000
+    held_out_examples: int = 10000  # loss printed after training: seeded subset; 0: all
     num_workers: int = 0  # DataLoader workers for memory-mapped data
     prior_epochs: int = 0  # vqvae: epochs of the code prior after the autoencoder (0: none)
     flush_denormal: bool = True  # on CPU, flush denormal floats to zero (speed; see Trainer)

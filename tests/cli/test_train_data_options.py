@@ -63,3 +63,45 @@ def test_max_examples_on_mnist_sets_the_steps_per_epoch(tmp_path, capsys):
     assert code == 0, err
     record = json.loads((out / "metrics.jsonl").read_text().splitlines()[0])
     assert record["step"] == 9  # 450 examples / 50 per batch; all 54,000 would be 1,080
+
+
+def _train(tmp_path: Path, capsys, *extra: str) -> tuple[int, str, Path]:
+    out = tmp_path / "run"
+    code, _, err = run_cli(
+        ["train", "--dataset", _csv(tmp_path / "t.csv"), "--val-size", "40", "--epochs", "1",
+         "--hidden", "8", "--latent-dim", "2", "--device", "cpu", "--threads", "1", "--out", out,
+         "-q", *extra],
+        capsys,
+    )  # fmt: skip
+    return code, err, out
+
+
+def test_held_out_loss_after_training_is_capped_and_says_so(tmp_path, capsys):
+    code, err, out = _train(tmp_path, capsys, "--set", "train.held_out_examples=15")
+    assert code == 0, err
+    assert "held-out loss on 15 of 40 val examples (a seeded subset" in err
+    assert "val loss" in err and "(-ELBO on 15 of 40, evaluation.json)" in err
+    record = json.loads((out / "evaluation.json").read_text())["val"]
+    assert (record["n"], record["of"]) == (15, 40)
+
+
+def test_held_out_loss_uncapped_measures_the_whole_split(tmp_path, capsys):
+    code, err, out = _train(tmp_path, capsys, "--set", "train.held_out_examples=0")
+    assert code == 0, err
+    assert "seeded subset" not in err and "(-ELBO, evaluation.json)" in err
+    record = json.loads((out / "evaluation.json").read_text())["val"]
+    assert record["n"] == 40 and "of" not in record
+
+
+def test_ctrl_c_during_the_held_out_loss_keeps_the_trained_run(tmp_path, capsys, monkeypatch):
+    import vaekit.eval
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(vaekit.eval, "evaluate_run", interrupted)
+    code, err, out = _train(tmp_path, capsys)
+    assert code == 130
+    assert f"the trained run {out} is complete" in err and f"vaekit evaluate {out}" in err
+    assert (out / "model.safetensors").is_file() and not (out / "evaluation.json").exists()
+    assert json.loads((out / "metrics.jsonl").read_text().splitlines()[-1])["epoch"] == 1

@@ -256,3 +256,24 @@ def test_shard_arithmetic_sits_at_the_bottom_and_keeps_its_names():
     assert batching.global_batches is sharding.global_batches is global_batches
     assert [shard_bounds(10, r, 3) for r in range(3)] == [(0, 4), (4, 7), (7, 10)]
     assert global_batches(10, 4) == [4, 4, 2] and global_batches(9, 4, world=2) == [4, 4]
+
+
+def test_split_sample_is_a_seeded_ordered_subset():
+    from vaekit.data.base import Split
+    from vaekit.text.encoding import TokenSequences
+
+    x = torch.arange(20.0).reshape(10, 2)
+    y = torch.arange(10)
+    part = Split(x, y).sample(4, seed=3)
+    assert len(part) == 4 and part.y.tolist() == sorted(part.y.tolist())
+    assert part.x.equal(x[part.y])  # rows and labels stay paired
+    assert part.x.equal(Split(x, y).sample(4, seed=3).x)
+    assert not part.x.equal(Split(x, y).sample(4, seed=4).x)
+    whole = Split(x, y)
+    assert whole.sample(10) is whole and whole.sample(0) is whole
+    mapped = Split(np.arange(40.0).reshape(20, 2), y, indices=np.arange(10, 20))
+    sub = mapped.sample(3, seed=0)
+    assert sub.indices.tolist() == (sub.y + 10).tolist()
+    seqs = Split(TokenSequences.from_lists([[4 + i] * (i + 1) for i in range(10)]), y)
+    picked = seqs.sample(3, seed=1)
+    assert picked.x.lengths.tolist() == (picked.y + 2).tolist()  # <eos> counted

@@ -168,7 +168,7 @@ def train_command(
     trained = train_run(cfg, quiet=quiet, console=console)
     run_dir = trained.run_dir
     if launch_rank() == 0:
-        result = _held_out_loss(run_dir, cfg, trained.data)
+        result = _held_out_loss(run_dir, cfg, trained.data, quiet, console)
         console.print(
             f"[green]trained[/] {cfg.model.name} on {cfg.data.dataset}: {run_dir}{result}",
             soft_wrap=True,
@@ -192,22 +192,53 @@ def continue_run(
     resumed = resume_run(run_dir, epochs=epochs, device=device, quiet=quiet, console=console,
                          threads=threads, note=note and f"note: {note}")  # fmt: skip
     if launch_rank() == 0:  # under torchrun, rank 0 speaks for the job
-        held_out = _held_out_loss(run_dir, run.config(), resumed.data)
+        held_out = _held_out_loss(run_dir, run.config(), resumed.data, quiet, console)
         console.print(f"run {run_dir}: {resumed.result.epochs} epochs done{held_out}",
                       soft_wrap=True)  # fmt: skip
         typer.echo(str(run_dir))
 
 
-def _held_out_loss(run_dir: Path, cfg: Config, data: DataBundle | None = None) -> str:
-    """``"; test loss 102.31 nats"``: the -ELBO of the finished run on its test split (else
-    its validation split), also written to ``evaluation.json``; empty without either.
-    ``data``: the run's prepared data, when at hand (else it is read again)."""
+def _held_out_loss(
+    run_dir: Path, cfg: Config, data: DataBundle | None = None, quiet: bool = False,
+    console: Console | None = None,
+) -> str:  # fmt: skip
+    """``"; test loss 102.31 nats ..."``: the -ELBO of the finished run on its test split
+    (else its validation split), also written to ``evaluation.json``; empty without either.
+
+    A split larger than ``train.held_out_examples`` is measured on a seeded subset of that
+    many, said in a start line and in the result. Ctrl-C stops only this measurement: the
+    trained run is complete, and the message says how to evaluate it later.
+    ``data``: the run's prepared data, when at hand (else it is read again).
+    """
     from vaekit.eval import evaluate_run
     from vaekit.train import resolve_device
 
+    console = console or Console(stderr=True)
     device = resolve_device(cfg.train.device)
+    cap = cfg.train.held_out_examples
+    if data is not None:
+        split = data.test if data.test is not None else data.val
+        if split is None:
+            return ""
+        name = "test" if data.test is not None else "val"
+        if 0 < cap < len(split):
+            console.print(
+                f"held-out loss on {cap:,} of {len(split):,} {name} examples (a seeded subset; "
+                "--set train.held_out_examples=0 for all, or 'vaekit evaluate RUN')",
+                soft_wrap=True,
+            )
     try:
-        r = evaluate_run(run_dir, metrics=["elbo"], device=device, data=data)
+        r = evaluate_run(run_dir, metrics=["elbo"], device=device, data=data, max_examples=cap,
+                         batch_size=cfg.train.eval_batch_size, quiet=quiet,
+                         console=console)  # fmt: skip
+    except KeyboardInterrupt:
+        console.print(
+            f"interrupted the held-out loss; the trained run {run_dir} is complete "
+            f"(measure it with: vaekit evaluate {run_dir})",
+            soft_wrap=True,
+        )
+        raise typer.Exit(130) from None
     except VaekitError:  # no held-out split
         return ""
-    return f"; {r['split']} loss {r['loss']:.2f} nats (-ELBO, evaluation.json)"
+    part = f" on {r['n']:,} of {r['of']:,}" if "of" in r else ""
+    return f"; {r['split']} loss {r['loss']:.2f} nats (-ELBO{part}, evaluation.json)"

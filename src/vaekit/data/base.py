@@ -40,6 +40,28 @@ class Split:
     def in_memory(self) -> bool:
         return isinstance(self.x, torch.Tensor)
 
+    def subset(self, rows: np.ndarray) -> Split:
+        """The examples at positions ``rows`` ``(K,)`` of this split, as a new split (the
+        data itself is shared where it is memory-mapped, packed or sparse)."""
+        picked = torch.from_numpy(np.asarray(rows, dtype=np.int64))
+        y = None if self.y is None else self.y[picked.to(self.y.device)]
+        if isinstance(self.x, TokenSequences):
+            return Split(self.x.subset(picked.to(self.x.device)), y)
+        if self.indices is not None:
+            return Split(self.x, y, indices=self.indices[picked.numpy()])
+        if isinstance(self.x, torch.Tensor):
+            return Split(self.x[picked.to(self.x.device)], y)
+        return Split(self.x, y, indices=picked.numpy())
+
+    def sample(self, n: int, seed: int = 0) -> Split:
+        """A seeded random subset of ``n`` examples, in their original order (the whole
+        split when it has no more than ``n``)."""
+        if n <= 0 or n >= len(self):
+            return self
+        g = torch.Generator().manual_seed(seed)
+        rows = torch.randperm(len(self), generator=g)[:n].sort().values.numpy()
+        return self.subset(rows)
+
 
 @dataclass
 class RawData:

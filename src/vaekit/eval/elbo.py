@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 
@@ -20,11 +21,14 @@ def elbo_terms(
     device: torch.device | str | None = None,
     seed: int = 0,
     bundle: DataBundle | None = None,
+    on_batch: Callable[[int], object] | None = None,
 ) -> dict[str, float | list[float] | int]:
     """Negative ELBO, reconstruction and KL over ``split`` (nats per example).
 
     One posterior sample per example, drawn from a generator seeded with ``seed`` so that
     the result is reproducible; the caller's random state is left untouched.
+    ``on_batch(b)`` is called after each batch of ``b`` examples (e.g. to advance a
+    progress bar).
 
     Returns
     -------
@@ -54,6 +58,8 @@ def elbo_terms(
                     layer_kl[key] = layer_kl.get(key, 0.0) + value.double() * b
             n += b
             dims += int(model.data_dims(x).sum())
+            if on_batch is not None:
+                on_batch(b)
     recon, kl = (sums / max(n, 1)).tolist()
     result: dict[str, float | list[float] | int] = {
         "loss": recon + kl,

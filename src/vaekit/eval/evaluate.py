@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
+from rich.console import Console
 
 from vaekit.data import DataBundle, build_data
 from vaekit.eval import disentanglement_run as _dis  # noqa: F401  (registers its metric)
@@ -35,6 +37,8 @@ def evaluate_run(
     quiet: bool = True,
     disentanglement_points: int = 10000,
     data: DataBundle | None = None,
+    max_examples: int = 0,
+    console: Console | None = None,
 ) -> dict[str, Any]:
     """Evaluate the run's model on ``split`` and merge the results into ``evaluation.json``.
 
@@ -58,6 +62,11 @@ def evaluate_run(
     data
         The run's data, already read and prepared as its configuration says (e.g. the
         bundle training just used); by default it is read again.
+    max_examples
+        Evaluate a seeded random subset of this many examples of the split (``seed``); 0,
+        or a split no larger, evaluates it whole. The result's ``of`` is then the split's size.
+    console
+        Where progress bars draw (stderr by default); ``quiet`` turns them off.
 
     Returns
     -------
@@ -86,12 +95,21 @@ def evaluate_run(
         iw_samples or 5000, memory_mb, data_dir=cfg.data.data_dir,
         disentanglement_points=disentanglement_points, quiet=quiet,
     )  # fmt: skip
-    data.split(split)  # a clear error for a split the dataset lacks
+    if console is not None:
+        ctx.console = console
+    whole = len(data.split(split))  # a clear error for a split the dataset lacks
+    if 0 < max_examples < whole:
+        data = copy.copy(data)  # the caller's bundle keeps its splits
+        setattr(data, split, data.split(split).sample(max_examples, seed))
+        ctx.data = data
     result: dict[str, Any] = {"split": split, "n": len(data.split(split))}
+    if result["n"] < whole:
+        result["of"] = whole
     for metric in metric_objs:
         result.update(metric.fn(ctx))
     path = run_dir / EVALUATION_FILE
     existing = json.loads(path.read_text()) if path.exists() else {}
-    existing[split] = {**existing.get(split, {}), **result}
+    before = {k: v for k, v in existing.get(split, {}).items() if k != "of"}
+    existing[split] = {**before, **result}
     atomic_write_text(path, json.dumps(existing, indent=2))
     return result

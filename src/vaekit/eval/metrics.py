@@ -28,9 +28,14 @@ PROBE_TRAIN_EXAMPLES = 10000
 
 @register_metric("elbo", "negative ELBO, reconstruction, KL (per dimension), bits/dim")
 def elbo_metric(ctx: EvalContext) -> dict[str, Any]:
-    return elbo_terms(
-        ctx.model, ctx.data.split(ctx.split), ctx.batch_size, ctx.device, ctx.seed, ctx.data
-    )
+    split = ctx.data.split(ctx.split)
+    progress = progress_bar(f"[bold]-ELBO on {ctx.split}", ctx.console, quiet=ctx.quiet)
+    with progress:
+        task = progress.add_task("elbo", total=len(split))
+        return elbo_terms(
+            ctx.model, split, ctx.batch_size, ctx.device, ctx.seed, ctx.data,
+            on_batch=lambda n: progress.advance(task, n),
+        )  # fmt: skip
 
 
 @register_metric("iw", "log-likelihood by importance sampling: NLL = -L_k (nats, bits/dim)")

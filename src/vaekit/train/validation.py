@@ -51,6 +51,7 @@ def validate_train_config(t: TrainConfig) -> None:
         ("train.num_workers", t.num_workers),
         ("train.threads", t.threads),
         ("train.steps_per_epoch", t.steps_per_epoch),
+        ("train.held_out_examples", t.held_out_examples),
     ]
     _ranges(positive, non_negative)
     resolve_device(t.device)

@@ -406,3 +406,68 @@ def test_recommend_cli_fit_evaluate_top_k(planted, tmp_path, capsys, monkeypatch
     code, _, err = run_cli(["recommend", "fit", "--dataset", "ml-100k", "--out", tmp_path / "x",
                             "--data-dir", tmp_path / "nowhere"], capsys)  # fmt: skip
     assert code == 2 and "not found" in err and "ml-100k.zip" in err
+
+
+# ---------------------------------------------------------------- seen items and titles
+def _rated_log(root: Path) -> Path:
+    """``NAME.inter`` / ``NAME.item`` files: 40 users in two groups rating their group's 8
+    items with 5 stars, and the other group's first item with 1 star."""
+    root.mkdir()
+    rng = np.random.default_rng(0)
+    rows = ["user_id:token\titem_id:token\trating:float"]
+    for u in range(40):
+        own = (u % 2) * 8
+        rows += [f"u{u}\ti{own + i}\t5" for i in rng.choice(8, 6, replace=False)]
+        rows.append(f"u{u}\ti{8 - own}\t1")
+    (root / "x.inter").write_text("\n".join(rows) + "\n")
+    items = ["item_id:token\tmovie_title:token_seq\trelease_year:token"]
+    items += [f"i{i}\tFilm {i}\t{1990 + i}" for i in range(16)]
+    (root / "x.item").write_text("\n".join(items) + "\n")
+    return root / "x.inter"
+
+
+def test_recommend_leaves_out_low_rated_items_and_knows_titles(tmp_path):
+    log = _rated_log(tmp_path / "data")
+    rec = Recommender("popularity", heldout_users=4, random_state=1).fit(log, out=tmp_path / "r")
+    assert rec.min_rating_ == 4.0  # star ratings: Mult-VAE's threshold by default
+    assert Recommender("popularity", heldout_users=4, min_rating=None).fit(log).min_rating_ is None
+    raw = read_interactions(log)
+    for user in ("u0", "u1", "u2"):
+        rated = {i for u, i in zip(raw.users, raw.items, strict=True) if u == user}
+        top = [i for i, _ in rec.recommend(user, k=16)]
+        assert not rated & set(top)  # the 1-star item too
+        every = [i for i, _ in rec.recommend(user, k=16, exclude_seen=False)]
+        assert rated <= set(every)
+    assert rec.title("i3") == "Film 3 (1993)" and rec.title("nothing") is None
+    again = Recommender.load(tmp_path / "r")
+    assert again.item_titles_ == rec.item_titles_ and again.min_rating_ == 4.0
+    assert (again.seen_ != rec.seen_).nnz == 0
+    assert again.recommend("u0", 16) == rec.recommend("u0", 16)
+
+
+def test_a_run_saved_before_the_rated_items_were_kept_falls_back_with_one_warning(tmp_path):
+    import warnings
+
+    from vaekit.io.safe import load_tensors, save_tensors
+
+    log = _rated_log(tmp_path / "data")
+    run = tmp_path / "r"
+    Recommender("popularity", heldout_users=4, random_state=1, min_rating=4).fit(log, out=run)
+    tensors, _ = load_tensors(run / "estimator.safetensors")
+    save_tensors(run / "estimator.safetensors",
+                 {k: v for k, v in tensors.items() if not k.startswith("seen.")})  # fmt: skip
+    meta = json.loads((run / "estimator.json").read_text())
+    for key in ("min_rating", "item_titles"):
+        meta["state"].pop(key)
+    (run / "estimator.json").write_text(json.dumps(meta))
+    old = Recommender.load(run)
+    assert old.seen_ is None and old.min_rating_ == 4 and old.item_titles_ == {}
+    with pytest.warns(UserWarning, match="fitted before every rated item was kept") as got:
+        first = old.recommend("u0", 16)
+        old.recommend("u1", 16)
+    assert len(got) == 1
+    assert "i8" in {i for i, _ in first}  # the 1-star item: only the clicks are known
+    with warnings.catch_warnings():  # no threshold at fit: the clicks are every rated item
+        warnings.simplefilter("error")
+        Recommender.load(Path(__file__).parent.parent / "fixtures" / "recsys_v1" / "ease"
+                         ).recommend("u3", 3)  # fmt: skip

@@ -48,8 +48,8 @@ def fit_command(
     item_col: str = typer.Option(None, "--item-col", help="Item column: name or 0-based index."),
     rating_col: str = typer.Option(None, "--rating-col", help="Rating column: name or index."),
     min_rating: float = typer.Option(
-        None, "--min-rating", help="Keep interactions rated >= this [default: 4 for MovieLens, "
-        "else all]."),  # fmt: skip
+        None, "--min-rating", help="Count interactions rated >= this as clicks [default: 4 "
+        "when the ratings are 0-5 stars (Mult-VAE's protocol, as for --dataset), else all]."),
     min_user_items: int = typer.Option(5, "--min-user-items", help="Fewest items per user."),
     heldout_users: int = typer.Option(
         None, "--heldout-users", help="Validation users, and as many test users [default: 10% "
@@ -75,7 +75,12 @@ def fit_command(
     quiet: Quiet = False,
 ) -> None:
     """Fit a recommender to LOG (or --dataset) and save it to --out."""
-    from vaekit.data.interactions import movielens_path, read_interactions
+    from vaekit.data.interactions import (
+        movielens_path,
+        read_interactions,
+        resolve_min_rating,
+        threshold_note,
+    )
     from vaekit.io.run import write_run_json
     from vaekit.recsys import Recommender
 
@@ -88,14 +93,17 @@ def fit_command(
     check_out_dir(out, console)
     apply_threads(threads, quiet, console)
     source = movielens_path(dataset, data_dir) if dataset else Path(log)
-    if min_rating is None and dataset is not None:
-        min_rating = 4.0  # the paper keeps ratings > 3.5
     entries = read_interactions(source, user_col, item_col, rating_col)
+    note = threshold_note(entries, resolve_min_rating(entries, "auto" if min_rating is None
+                                                      else min_rating))  # fmt: skip
+    if note:
+        stderr_console(quiet).print(f"[yellow]note:[/] {note}", soft_wrap=True, highlight=False)
     widths = None if hidden is None else parse_hidden(hidden)
     rec = Recommender(model=model, epochs=epochs, batch_size=batch_size, lr=lr,
                       hidden=widths, latent_dim=latent_dim, dropout=dropout,
                       anneal_cap=anneal_cap, total_anneal_steps=total_anneal_steps,
-                      early_stopping=early_stopping, min_rating=min_rating,
+                      early_stopping=early_stopping,
+                      min_rating="auto" if min_rating is None else min_rating,
                       min_user_items=min_user_items, heldout_users=heldout_users, random_state=seed,
                       device=device, verbose=not quiet)  # fmt: skip
     # where the log came from: what `vaekit resume` reads again
@@ -110,7 +118,8 @@ def fit_command(
         if val else ""  # fmt: skip
     console.print(f"{model}: {len(split.train_rows)} training users, {len(split.val_rows)} "
                   f"validation and {len(split.test_rows)} test users, {len(split.items)} items"
-                  f"{best}; fitted in {rec.fit_seconds_:.1f} s; saved to {out}")  # fmt: skip
+                  f"{best}; fitted in {rec.fit_seconds_:.1f} s; saved to {out}",
+                  soft_wrap=True)  # fmt: skip
     emit_result(out)
 
 
@@ -147,28 +156,48 @@ def top_k_command(
     user: str = typer.Option(None, "--user", help="A user id of the log."),
     items: str = typer.Option(None, "--items", help="A new user's items: i1,i2,..."),
     k: int = typer.Option(10, "-k", help="How many items."),
+    include_seen: bool = typer.Option(
+        False, "--include-seen", help="Rank the items the user has seen too (by default every "
+        "item --user rated in the log, whatever the rating, or the --items, is left out)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     device: Device = DEFAULT_DEVICE,
     threads: Threads = None,
     quiet: Quiet = False,
 ) -> None:
-    """The top K unseen items for --user U, or for a new user given by --items."""
+    """The top K unseen items for --user U, or for a new user given by --items (with their
+    titles when the log came with an item file, e.g. MovieLens' u.item)."""
+    import re
+    import warnings
+
     from vaekit.recsys import Recommender
+    from vaekit.recsys.recommender import SEEN_FALLBACK
 
     if (user is None) == (items is None):
         raise ConfigError("give either --user U or --items i1,i2,...")
     apply_threads(threads, quiet)
     rec = Recommender.load(run, device=device)
     query = user if user is not None else [i.strip() for i in items.split(",") if i.strip()]
-    top = rec.recommend(query, k)
+    if user is not None and not include_seen and rec.seen_ is None:
+        stderr_console(quiet).print(f"[yellow]note:[/] {SEEN_FALLBACK}", soft_wrap=True,
+                                    highlight=False)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=re.escape(SEEN_FALLBACK))  # said above
+        top = rec.recommend(query, k, exclude_seen=not include_seen)
+    titles = [rec.title(i) for i, _ in top]
     if as_json:
-        emit_result(json.dumps([{"item": i, "score": s} for i, s in top]))
+        emit_result(json.dumps([{"item": i, **({"title": t} if t is not None else {}),
+                                 "score": s} for (i, s), t in zip(top, titles, strict=True)]))
         return
     who = f"user {user}" if user is not None else f"a new user with {len(query)} items"
-    table = RichTable(title=f"top {len(top)} for {who}")
+    seen = ", seen items included" if include_seen else ""
+    table = RichTable(title=f"top {len(top)} for {who}{seen}")
     table.add_column("rank", justify="right")
     table.add_column("item")
+    with_titles = any(t is not None for t in titles)
+    if with_titles:
+        table.add_column("title")
     table.add_column("score", justify="right")
-    for r, (item, score) in enumerate(top, 1):
-        table.add_row(str(r), item, f"{score:.4f}")
+    for r, ((item, score), title) in enumerate(zip(top, titles, strict=True), 1):
+        cells = [str(r), item, *([title or ""] if with_titles else []), f"{score:.4f}"]
+        table.add_row(*cells)
     result_console().print(table)

@@ -24,6 +24,12 @@ USER_NAMES = ("user", "user_id", "userid", "uid", "customer", "customer_id", "se
 ITEM_NAMES = ("item", "item_id", "itemid", "movieid", "movie_id", "sid", "product",
               "product_id", "track", "artist")  # fmt: skip
 RATING_NAMES = ("rating", "ratings", "score", "count", "plays", "value", "weight")
+#: rating columns that count events (plays, purchases) rather than grade items
+COUNT_NAMES = ("count", "counts", "plays", "playcount", "value", "weight", "quantity")
+#: Liang et al. (2018) keep ratings > 3.5: on a star scale (whole or half stars), 4 and up
+STAR_MIN_RATING = 4.0
+#: the highest rating of a star scale
+STAR_MAX = 5.0
 #: the MovieLens files as GroupLens distributes them, inside a dataset directory
 MOVIELENS_FILES = ("u.data", "ratings.dat", "ratings.csv", "ml-100k.inter.gz", "ml-100k.inter")
 MOVIELENS_URLS = {
@@ -36,18 +42,21 @@ MOVIELENS_URLS = {
 @dataclass
 class InteractionLog:
     """One row per interaction: ``users`` and ``items`` (string ids, ``(N,)``) and
-    ``ratings`` (``(N,)`` float, or ``None`` when the log has none)."""
+    ``ratings`` (``(N,)`` float, or ``None`` when the log has none); ``rating_name`` is the
+    rating column's header (``None`` without a header)."""
 
     users: np.ndarray
     items: np.ndarray
     ratings: np.ndarray | None
     source: str = "log"
+    rating_name: str | None = None
 
     def __len__(self) -> int:
         return len(self.users)
 
 
-def _open_text(path: Path) -> str:
+def read_text_file(path: Path) -> str:
+    """The text of ``path`` (gzip-compressed or not): UTF-8, else Latin-1."""
     raw = path.read_bytes()
     if raw[:2] == b"\x1f\x8b":
         try:
@@ -85,6 +94,21 @@ def _column(spec: str | int | None, names: list[str] | None, defaults: tuple[str
     return fallback
 
 
+def log_file(path: str | Path) -> Path:
+    """The interaction file ``path`` names: itself, or for a MovieLens directory the first
+    of :data:`MOVIELENS_FILES` in it."""
+    path = Path(path)
+    if path.is_dir():
+        found = [path / n for n in MOVIELENS_FILES if (path / n).exists()]
+        if not found:
+            raise DataError(f"{path}: no interaction file here (looked for "
+                            f"{', '.join(MOVIELENS_FILES)})")  # fmt: skip
+        path = found[0]
+    if not path.exists():
+        raise DataError(f"{path}: no such file")
+    return path
+
+
 def read_interactions(
     path: str | Path,
     user_col: str | int | None = None,
@@ -114,16 +138,8 @@ def read_interactions(
     -------
     InteractionLog
     """
-    path = Path(path)
-    if path.is_dir():
-        found = [path / n for n in MOVIELENS_FILES if (path / n).exists()]
-        if not found:
-            raise DataError(f"{path}: no interaction file here (looked for "
-                            f"{', '.join(MOVIELENS_FILES)})")  # fmt: skip
-        path = found[0]
-    if not path.exists():
-        raise DataError(f"{path}: no such file")
-    text = _open_text(path)
+    path = log_file(path)
+    text = read_text_file(path)
     lines = text.splitlines()
     first = next((ln for ln in lines if ln.strip()), None)
     if first is None:
@@ -162,7 +178,8 @@ def read_interactions(
             raise DataError(f"{path}: the rating column holds NaN or infinite values")
     if (users == "").any() or (items == "").any():
         raise DataError(f"{path}: some rows have an empty user or item id")
-    return InteractionLog(users, items, ratings, str(path))
+    rating_name = names[r] if (names is not None and r is not None) else None
+    return InteractionLog(users, items, ratings, str(path), rating_name)
 
 
 def _is_number(field: str) -> bool:
@@ -211,17 +228,19 @@ class ClickMatrix:
 
 def click_matrix(
     log: InteractionLog,
-    min_rating: float | None = None,
+    min_rating: float | str | None = None,
     min_user_items: int = 5,
     min_item_users: int = 0,
 ) -> ClickMatrix:
-    """Binarize ``log``: keep interactions rated ``>= min_rating`` (all when ``None``),
-    then items with ``>= min_item_users`` users, then users with ``>= min_user_items``
-    items (the order of Liang et al.'s ``filter_triplets``); repeats count once."""
+    """Binarize ``log``: keep interactions rated ``>= min_rating`` (all when ``None``;
+    ``"auto"``: see :func:`resolve_min_rating`), then items with ``>= min_item_users``
+    users, then users with ``>= min_user_items`` items (the order of Liang et al.'s
+    ``filter_triplets``); repeats count once."""
     from scipy import sparse
 
     if len(log) == 0:
         raise DataError(f"{log.source}: the log has no interactions")
+    min_rating = resolve_min_rating(log, min_rating)
     keep = np.ones(len(log), dtype=bool)
     if min_rating is not None:
         if log.ratings is None:
@@ -250,6 +269,70 @@ def click_matrix(
     m.sum_duplicates()
     m.data[:] = 1.0
     return ClickMatrix(m, uids, iids)
+
+
+def is_star_scale(log: InteractionLog) -> bool:
+    """Whether ``log``'s ratings grade items on a star scale: every value within 0-5, in a
+    column not named like a count (:data:`COUNT_NAMES`)."""
+    if log.ratings is None or len(log.ratings) == 0:
+        return False
+    if log.rating_name is not None and log.rating_name.lower() in COUNT_NAMES:
+        return False
+    return bool(log.ratings.min() >= 0 and log.ratings.max() <= STAR_MAX)
+
+
+def resolve_min_rating(log: InteractionLog, min_rating: float | str | None) -> float | None:
+    """The rating threshold a fit applies to ``log``.
+
+    ``"auto"`` is Mult-VAE's protocol (Liang et al. 2018, as for the MovieLens data sets):
+    ratings >= :data:`STAR_MIN_RATING` (4 stars and up) count as clicks when the ratings
+    are stars (:func:`is_star_scale`), every interaction otherwise. ``None`` keeps every
+    interaction; a number keeps ``rating >= min_rating``.
+    """
+    if isinstance(min_rating, str):
+        if min_rating != "auto":
+            raise DataError(f"min_rating must be a number, None or 'auto', got {min_rating!r}")
+        return STAR_MIN_RATING if is_star_scale(log) else None
+    return None if min_rating is None else float(min_rating)
+
+
+def threshold_note(log: InteractionLog, threshold: float | None) -> str | None:
+    """One line saying which ratings count as clicks and how many interactions the
+    threshold dropped; ``None`` for a log without ratings."""
+    if log.ratings is None:
+        return None
+    n = len(log)
+    if threshold is None:
+        why = "" if is_star_scale(log) else (f" (the ratings, {log.ratings.min():g} to "
+                                             f"{log.ratings.max():g}, are not 0-5 stars)")
+        return (f"every interaction counts as a click{why}; --min-rating R keeps only "
+                "ratings >= R")  # fmt: skip
+    dropped = int((log.ratings < threshold).sum())
+    protocol = " (Mult-VAE's protocol)" if threshold == STAR_MIN_RATING else ""
+    return (f"ratings >= {threshold:g} count as clicks{protocol}: {dropped:,} of {n:,} "
+            "interactions rated lower dropped; --min-rating changes it")  # fmt: skip
+
+
+def rated_matrix(log: InteractionLog, users: np.ndarray, items: np.ndarray) -> object:
+    """Every item each of ``users`` has in ``log``, whatever its rating: a 0/1
+    ``scipy.sparse.csr_matrix`` ``(len(users), len(items))`` in the order of ``users`` and
+    ``items`` (interactions with other users or items are left out)."""
+    from scipy import sparse
+
+    rows, cols = _positions(log.users, users), _positions(log.items, items)
+    keep = (rows >= 0) & (cols >= 0)
+    m = sparse.csr_matrix((np.ones(int(keep.sum()), np.float32), (rows[keep], cols[keep])),
+                          shape=(len(users), len(items)))  # fmt: skip
+    m.sum_duplicates()
+    m.data[:] = 1.0
+    return m
+
+
+def _positions(values: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Each value's position in ``ids`` (``-1`` when absent): ``(N,)`` int64."""
+    uniq, inverse = np.unique(values.astype(str), return_inverse=True)
+    where = {str(v): j for j, v in enumerate(ids)}
+    return np.array([where.get(v, -1) for v in uniq], dtype=np.int64)[inverse]
 
 
 def _sorted_ids(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

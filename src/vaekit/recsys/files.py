@@ -53,6 +53,27 @@ def split_from_tensors(
         raise ModelFileError(f"{where}: bad split ({e})") from None
 
 
+def seen_tensors(seen: Any) -> dict[str, np.ndarray]:
+    """The CSR structure of the users' rated items ``(U, I)``: ``indptr`` (``int64``) and
+    ``indices`` (``int32``)."""
+    return {"indptr": np.ascontiguousarray(seen.indptr, dtype=np.int64),
+            "indices": np.ascontiguousarray(seen.indices, dtype=np.int32)}  # fmt: skip
+
+
+def seen_from_tensors(t: dict[str, Any], split: StrongSplit, where: Path) -> Any:
+    """The inverse of :func:`seen_tensors`, shaped as ``split.clicks``; ``where`` names the
+    file in errors."""
+    from scipy import sparse
+
+    try:
+        ptr, ind = (np.asarray(t[k].numpy() if isinstance(t[k], torch.Tensor) else t[k])
+                    for k in ("indptr", "indices"))  # fmt: skip
+        return sparse.csr_matrix((np.ones(len(ind), np.float32), ind.astype(np.int64), ptr),
+                                 shape=split.clicks.shape)  # type: ignore[attr-defined]
+    except (KeyError, ValueError) as e:
+        raise ModelFileError(f"{where}: bad rated items ({e})") from None
+
+
 def read_v1(directory: Path) -> tuple[dict[str, Any], StrongSplit, dict[str, np.ndarray]]:
     """A recommender directory of format 1: its ``recommender.json``, its split and the
     baseline's arrays (empty for a neural model, whose weights are ``model.safetensors``)."""

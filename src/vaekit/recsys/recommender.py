@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,14 @@ from typing import Any
 import numpy as np
 
 from vaekit.config import TrainConfig
-from vaekit.data.interactions import ClickMatrix, InteractionLog, click_matrix, read_interactions
+from vaekit.data.interactions import (
+    ClickMatrix,
+    InteractionLog,
+    click_matrix,
+    rated_matrix,
+    read_interactions,
+    resolve_min_rating,
+)
 from vaekit.data.sparse_rows import SparseRows
 from vaekit.data.strong_split import StrongSplit, strong_split
 from vaekit.errors import ConfigError, DataError, ModelFileError
@@ -27,8 +35,15 @@ from vaekit.estimators.fitting import FitProgress, draw_seed, seeded, train_mode
 from vaekit.io.run import Run
 from vaekit.models import create_model
 from vaekit.recsys.baselines import EASE, EASE_LAMBDAS, Popularity
-from vaekit.recsys.files import read_v1, split_from_tensors, split_tensors
+from vaekit.recsys.files import (
+    read_v1,
+    seen_from_tensors,
+    seen_tensors,
+    split_from_tensors,
+    split_tensors,
+)
 from vaekit.recsys.protocol import evaluate_users, model_scores
+from vaekit.recsys.titles import item_file, read_item_titles
 from vaekit.train.device import resolve_device
 from vaekit.train.progress import epoch_bar
 from vaekit.train.selection import Selection
@@ -37,6 +52,10 @@ MODELS = ("mult-vae", "mult-dae", "ease", "popularity")
 NEURAL = ("mult-vae", "mult-dae")
 #: the posterior-collapse hint in the options of ``vaekit recommend fit`` and the estimator
 RECSYS_ADVICE = "Try a smaller --anneal-cap or --latent-dim (Recommender(anneal_cap=...))"
+#: what a run saved before the rated items were kept leaves out for a known user
+SEEN_FALLBACK = ("this recommender was fitted before every rated item was kept: only the "
+                 "items it counted as clicks are left out (items rated below its threshold may "
+                 "be recommended); fit it again to leave out everything a user rated")
 
 
 class Recommender(RenamedSeedAndParams, VAEEstimator):
@@ -46,8 +65,9 @@ class Recommender(RenamedSeedAndParams, VAEEstimator):
     users (:func:`~vaekit.data.strong_split.strong_split`), trains on the training users
     and selects on the validation users' NDCG@100 (epochs for ``mult-vae``/``mult-dae``,
     lambda for ``ease``). ``evaluate()`` ranks the test users' held-out items.
-    ``recommend(user_or_items, k)`` returns the top ``k`` unseen items of a known user or
-    of a new user given by a few items.
+    ``recommend(user_or_items, k)`` returns the top ``k`` unseen items of a known user
+    (every item the user has in the log, whatever its rating, is seen) or of a new user
+    given by a few items.
 
     Parameters
     ----------
@@ -68,8 +88,10 @@ class Recommender(RenamedSeedAndParams, VAEEstimator):
     ease_lambdas
         The EASE penalties tried on the validation users.
     min_rating, min_user_items
-        Binarization of a log with ratings (keep ``rating >= min_rating``; ``None`` keeps
-        every row) and the fewest items a user needs.
+        Binarization of a log with ratings: keep ``rating >= min_rating``; ``"auto"``
+        (default) is Mult-VAE's protocol, 4 stars and up when the ratings are stars (0-5),
+        every row otherwise (see :func:`~vaekit.data.interactions.resolve_min_rating`);
+        ``None`` keeps every row. And the fewest items a user needs.
     heldout_users, heldout_fraction, random_state
         The split: validation users and as many test users (default 10% each), the share
         of each held-out user's items to rank, and the seed of both draws and of the
@@ -88,6 +110,15 @@ class Recommender(RenamedSeedAndParams, VAEEstimator):
         The :class:`~vaekit.data.strong_split.StrongSplit` fitted on.
     n_features_in_
         The number of items (the columns of :meth:`score`).
+    min_rating_
+        The rating threshold applied (``None``: every interaction was a click).
+    seen_
+        Every item each user of :attr:`split_` rated in the log, whatever the rating:
+        ``(U, I)`` 0/1 CSR, left out of :meth:`recommend`; ``None`` for a recommender
+        saved before it was kept (its clicks stand in, with a warning).
+    item_titles_
+        ``{item id: title}`` from the item file beside the log (MovieLens' ``u.item``,
+        ``movies.dat``, ``movies.csv`` or ``NAME.item``); empty when there is none.
     val_scores_, fit_seconds_
         Validation NDCG@100 (and best epoch, or per lambda) and the seconds of the fit.
     """
@@ -108,7 +139,7 @@ class Recommender(RenamedSeedAndParams, VAEEstimator):
         l2: float | None = None,
         early_stopping: int = 0,
         ease_lambdas: Sequence[float] = EASE_LAMBDAS,
-        min_rating: float | None = None,
+        min_rating: float | str | None = "auto",
         min_user_items: int = 5,
         heldout_users: int | None = None,
         heldout_fraction: float = 0.2,
@@ -153,21 +184,49 @@ class Recommender(RenamedSeedAndParams, VAEEstimator):
             v = getattr(self, name)
             if not (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1):
                 raise ConfigError(f"{name} must be a positive integer, got {v!r}")
+        mr = self.min_rating
+        if not (mr is None or mr == "auto" or (isinstance(mr, (int, float, np.number))
+                                              and not isinstance(mr, bool))):  # fmt: skip
+            raise ConfigError(f"min_rating must be a number, None or 'auto', got {mr!r}")
         rs = self.random_state
         if not (rs is None or isinstance(rs, np.random.RandomState) or (isinstance(
                 rs, (int, np.integer)) and not isinstance(rs, bool) and rs >= 0)):
             raise ConfigError(f"random_state must be a non-negative integer seed, None or a "
                               f"numpy RandomState, got {rs!r}")  # fmt: skip
 
-    def _clicks(self, data: Any) -> ClickMatrix:
-        if isinstance(data, ClickMatrix):
-            return data
+    def _log(self, data: Any) -> InteractionLog | None:
+        """``data`` as an interaction log (``None`` for clicks or a split)."""
+        if isinstance(data, (ClickMatrix, StrongSplit)):
+            return None
         if isinstance(data, (str, Path)):
             data = read_interactions(data)
         if not isinstance(data, InteractionLog):
             raise DataError("fit takes a log file path, an InteractionLog, a ClickMatrix or a "
                             f"StrongSplit, got {type(data).__name__}")  # fmt: skip
-        return click_matrix(data, self.min_rating, self.min_user_items)
+        return data
+
+    def _split(
+        self, data: Any, log: InteractionLog | None, threshold: float | None, seed: int
+    ) -> StrongSplit:
+        if isinstance(data, StrongSplit):
+            return data
+        clicks = data if log is None else click_matrix(log, threshold, self.min_user_items)
+        return strong_split(clicks, self.heldout_users, self.heldout_fraction, seed)
+
+    def _fit_items(self, split: StrongSplit, log: InteractionLog | None) -> None:
+        """Each user's rated items and the items' titles, from ``log``."""
+        self.seen_ = split.clicks if log is None else rated_matrix(log, split.users,
+                                                                   split.items)  # fmt: skip
+        self.item_titles_ = {}
+        where = item_file(log.source) if log is not None else None
+        if where is not None:
+            try:
+                titles = read_item_titles(where)
+            except DataError as e:
+                warnings.warn(f"no item titles: {e}", UserWarning, stacklevel=3)
+                titles = {}
+            self.item_titles_ = {str(i): titles[str(i)] for i in split.items
+                                 if str(i) in titles}  # fmt: skip
 
     def fit(
         self,
@@ -202,8 +261,9 @@ class Recommender(RenamedSeedAndParams, VAEEstimator):
         self._validate_params()
         start = time.perf_counter()
         seed = draw_seed(self.random_state)
-        split = data if isinstance(data, StrongSplit) else strong_split(
-            self._clicks(data), self.heldout_users, self.heldout_fraction, seed)  # fmt: skip
+        log = self._log(data)
+        threshold = None if log is None else resolve_min_rating(log, self.min_rating)
+        split = self._split(data, log, threshold, seed)
         users, items = _ids(split)
         run = self._begin_run(out, fingerprint(users, items, *split_tensors(split).values()),
                               resume)  # fmt: skip
@@ -219,6 +279,8 @@ class Recommender(RenamedSeedAndParams, VAEEstimator):
         else:
             model, epochs_run, val_scores = self._fit_neural(split, run, resume, seed)
         self.model_, self.split_, self.val_scores_ = model, split, val_scores
+        self.min_rating_ = threshold
+        self._fit_items(split, log)
         if epochs_run is not None:
             self.epochs_run_ = epochs_run
         self.n_features_in_ = len(split.items)
@@ -355,9 +417,17 @@ class Recommender(RenamedSeedAndParams, VAEEstimator):
     ) -> list[tuple[str, float]]:
         """The top ``k`` items as ``(item id, score)`` pairs, best first.
 
-        ``user_or_items``: a user id of the log (a ``str`` or ``int``: the user's clicks
-        are folded in), or a list of item ids (a new user who clicked them). Items the
-        user has seen are left out unless ``exclude_seen=False``.
+        Parameters
+        ----------
+        user_or_items
+            A user id of the log (a ``str`` or ``int``: the user's clicks are folded in),
+            or a list of item ids (a new user who clicked them).
+        k
+            How many items.
+        exclude_seen
+            Leave out the items the user has seen: for a known user every item rated in
+            the log, whatever the rating (:attr:`seen_`), also those below the click
+            threshold; for a new user the items given. ``False`` ranks every item.
         """
         split = self._fitted_split()
         if not (isinstance(k, (int, np.integer)) and k >= 1):
@@ -371,15 +441,32 @@ class Recommender(RenamedSeedAndParams, VAEEstimator):
             x = split.clicks[[row]]  # type: ignore[index]
             if x.nnz == 0:  # type: ignore[attr-defined]
                 raise DataError(f"user {uid!r} has no items among the training users' items")
+            seen = self._seen_row(row, x) if exclude_seen else x
         else:
-            x = self._rows_of_items([list(user_or_items)])
+            x = seen = self._rows_of_items([list(user_or_items)])
         s = self.score(x)[0]
         if exclude_seen:
-            s[x.indices] = -np.inf  # type: ignore[attr-defined]
+            s[seen.indices] = -np.inf  # type: ignore[attr-defined]
         k = min(int(k), int(np.isfinite(s).sum()))
         top = np.argpartition(-s, k - 1)[:k] if k < len(s) else np.arange(len(s))
         top = top[np.argsort(-s[top], kind="stable")][:k]
         return [(str(split.items[j]), float(s[j])) for j in top]
+
+    def _seen_row(self, row: int, clicks: Any) -> Any:
+        """The items user ``row`` has seen: from :attr:`seen_`, else (a recommender saved
+        before it was kept) ``clicks``, with a warning the first time."""
+        seen = getattr(self, "seen_", None)
+        if seen is not None:
+            return seen[[row]]
+        if not getattr(self, "_warned_seen", False):
+            self._warned_seen = True
+            warnings.warn(SEEN_FALLBACK, UserWarning, stacklevel=3)
+        return clicks
+
+    def title(self, item: Any) -> str | None:
+        """The title of ``item`` (from :attr:`item_titles_`), ``None`` when unknown."""
+        self._fitted_split()
+        return (getattr(self, "item_titles_", None) or {}).get(str(item))
 
     def evaluate(self, role: str = "test") -> dict[str, Any]:
         """NDCG@100, Recall@20 and Recall@50 (means and standard errors) on the ``test``
@@ -393,8 +480,12 @@ class Recommender(RenamedSeedAndParams, VAEEstimator):
         state = {"users": [str(u) for u in split.users], "items": [str(i) for i in split.items],
                  "fit_seconds": getattr(self, "fit_seconds_", None),
                  "validation": self.val_scores_,
-                 "epochs_run": getattr(self, "epochs_run_", None)}  # fmt: skip
+                 "epochs_run": getattr(self, "epochs_run_", None),
+                 "min_rating": getattr(self, "min_rating_", None),
+                 "item_titles": getattr(self, "item_titles_", None) or {}}  # fmt: skip
         tensors: dict[str, Any] = {f"split.{k}": v for k, v in split_tensors(split).items()}
+        if getattr(self, "seen_", None) is not None:
+            tensors.update({f"seen.{k}": v for k, v in seen_tensors(self.seen_).items()})
         if self.model not in NEURAL:
             tensors.update({f"baseline.{k}": np.ascontiguousarray(v)
                             for k, v in self.model_.state().items()})  # fmt: skip
@@ -410,6 +501,12 @@ class Recommender(RenamedSeedAndParams, VAEEstimator):
         items = np.array(state["items"], dtype=object)
         split = {k.removeprefix("split."): v for k, v in tensors.items() if k.startswith("split.")}
         self.split_ = split_from_tensors(split, users, items, directory)
+        seen = {k.removeprefix("seen."): v for k, v in tensors.items() if k.startswith("seen.")}
+        self.seen_ = seen_from_tensors(seen, self.split_, directory) if seen else \
+            self._clicks_if_complete(self.split_)  # fmt: skip
+        # saved before the threshold was kept: the parameter was a number or None then
+        self.min_rating_ = state["min_rating"] if "min_rating" in state else self.min_rating
+        self.item_titles_ = {str(k): str(v) for k, v in (state.get("item_titles") or {}).items()}
         baseline = {k.removeprefix("baseline."): v.numpy() for k, v in tensors.items()
                     if k.startswith("baseline.")}  # fmt: skip
         self.model_ = self._model_from(directory, baseline, device)
@@ -417,6 +514,11 @@ class Recommender(RenamedSeedAndParams, VAEEstimator):
         self.fit_seconds_ = state.get("fit_seconds")
         if state.get("epochs_run") is not None:
             self.epochs_run_ = int(state["epochs_run"])
+
+    def _clicks_if_complete(self, split: StrongSplit) -> Any:
+        """For a recommender saved before the rated items were kept: its clicks when they
+        are every rated item (no rating threshold was applied), else ``None``."""
+        return split.clicks if self.min_rating is None else None
 
     def _model_from(self, directory: Path, baseline: dict[str, np.ndarray], device: str) -> Any:
         """The fitted model saved in ``directory`` (a network) or as ``baseline`` arrays."""
@@ -452,6 +554,8 @@ class Recommender(RenamedSeedAndParams, VAEEstimator):
         except TypeError as e:
             raise ModelFileError(f"{path}: bad recommender settings ({e})") from None
         rec.split_ = split
+        rec.seen_, rec.item_titles_ = rec._clicks_if_complete(split), {}
+        rec.min_rating_ = params.get("min_rating")
         rec.n_features_in_ = len(split.items)
         rec.fit_seconds_ = meta.get("fit_seconds")
         rec.val_scores_ = dict(meta.get("validation") or {})

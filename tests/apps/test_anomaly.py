@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.utils import estimator_checks
 
 from vaekit.anomaly import VAEDetector
+from vaekit.anomaly.columns import NamedRows
 from vaekit.anomaly.metrics import detection_report, precision_at_n
 from vaekit.cli.app import main
 from vaekit.errors import ConfigError, DataError
@@ -144,7 +146,7 @@ def test_bad_inputs_get_one_clear_error(fitted) -> None:
     with pytest.raises(DataError, match="NaN/inf value.*row 3, column 2"):
         det.decision_function(bad)
     with pytest.raises(DataError, match="X has 5 features, but VAEDetector is expecting 6"):
-        det.decision_function(x[:, :5])
+        det.decision_function(NamedRows(x[:, :5]))  # no names: the count alone
     mixed = x.astype(object)
     mixed[4, 1] = "abc"
     with pytest.raises(DataError, match="column 1 is not numeric"):
@@ -231,9 +233,9 @@ def test_cli_fit_and_score(tmp_path: Path, capsys: pytest.CaptureFixture) -> Non
     rows = list(csv.reader((tmp_path / "scores.csv").open()))
     assert rows[0] == ["score", "outlier", "label"] and len(rows) == len(x) + 1
     scores = np.array([float(r[0]) for r in rows[1:]])
-    assert np.allclose(
-        scores, VAEDetector.load(out).decision_function(x), rtol=1e-5
-    )  # the CLI reads float32
+    with pytest.warns(UserWarning, match="does not have valid feature names"):  # fitted on f0..
+        direct = VAEDetector.load(out).decision_function(x)
+    assert np.allclose(scores, direct, rtol=1e-5)  # the CLI reads float32
     np.save(tmp_path / "narrow.npy", x[:, :4])
     with pytest.raises(SystemExit) as e:
         main(["anomaly", "score", str(out), str(tmp_path / "narrow.npy")])
@@ -288,3 +290,75 @@ def test_cli_fit_output_is_short_and_its_hints_name_its_options(
     assert "--kl-schedule" not in err and "--free-bits" not in err
     assert "epoch 1:" not in err and len(err.strip().splitlines()) <= 6, err
     assert VAEDetector.load(tmp_path / "det").beta == 200.0
+
+
+# ---------------------------------------------------------------------- the fitted columns
+COLUMNS = [f"f{i}" for i in range(6)]
+
+
+@pytest.fixture(scope="module")
+def named_rows() -> tuple[VAEDetector, np.ndarray]:
+    """A detector fitted on rows named f0..f5 (NamedRows, as a CSV header gives them)."""
+    x, _ = blobs(n=60, n_out=3)
+    return VAEDetector(epochs=2, hidden=[8], random_state=0).fit(NamedRows(x, tuple(COLUMNS))), x
+
+
+def _changed_columns() -> list[tuple[list[int], list[str], str]]:
+    """(columns taken from the data, their names, words of the refusal)."""
+    return [
+        ([0, 1, 3, 4, 5], ["f0", "f1", "f3", "f4", "f5"], "missing 'f2'"),
+        ([0, 1, 2, 3, 4, 5, 0], [*COLUMNS, "g"], "extra 'g'"),
+        (list(range(6)), ["f0", "F1", "f2", "f3", "f4", "f5"], "'f1' is now 'F1'"),
+        ([1, 0, 2, 3, 4, 5], ["f1", "f0", "f2", "f3", "f4", "f5"],
+         "same columns in a different order: 'f1', 'f0'"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("take", "names", "words"), _changed_columns(),
+                         ids=["dropped", "extra", "renamed", "reordered"])  # fmt: skip
+def test_named_rows_with_other_columns_are_refused(named_rows, take, names, words) -> None:
+    det, x = named_rows
+    assert list(det.feature_names_in_) == COLUMNS and det.n_features_in_ == 6
+    rows = NamedRows(x[:, take], tuple(names), "new.csv")
+    for method in (det.decision_function, det.predict, det.predict_proba):
+        with pytest.raises(DataError, match=f"^new.csv: .*{words}") as e:
+            method(rows)
+        assert "\n" not in str(e.value)
+    det.decision_function(NamedRows(x, tuple(COLUMNS)))
+    with pytest.warns(UserWarning, match="does not have valid feature names"):  # as sklearn
+        det.decision_function(x)  # no names: the count is checked
+    with pytest.raises(DataError, match="X has 5 features, but VAEDetector is expecting 6"):
+        det.decision_function(NamedRows(x[:, :5]))  # no names: the count alone
+
+
+@pytest.mark.parametrize(("take", "names", "words"), _changed_columns(),
+                         ids=["dropped", "extra", "renamed", "reordered"])  # fmt: skip
+def test_data_frames_with_other_columns_are_refused(take, names, words) -> None:
+    pd = pytest.importorskip("pandas")
+    x, _ = blobs(n=60, n_out=3)
+    det = VAEDetector(epochs=2, hidden=[8], random_state=0).fit(pd.DataFrame(x, columns=COLUMNS))
+    assert list(det.feature_names_in_) == COLUMNS
+    with pytest.raises(DataError, match=f"^X: .*{words}"):
+        det.decision_function(pd.DataFrame(x[:, take], columns=names))
+
+
+def test_a_label_column_in_the_features_gets_a_warning() -> None:
+    x, y = blobs(n=60, n_out=3)
+    xy = np.c_[x, y]
+    with pytest.warns(UserWarning, match="'is_outlier' holds only 0 and 1.*--label-column"):
+        VAEDetector(epochs=2, hidden=[8]).fit(NamedRows(xy, (*COLUMNS, "is_outlier")))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        VAEDetector(epochs=2, hidden=[8]).fit(xy)  # no names: nothing to go by
+        VAEDetector(epochs=2, hidden=[8]).fit(NamedRows(xy, (*COLUMNS, "flag")))
+    pd = pytest.importorskip("pandas")
+    with pytest.warns(UserWarning, match="'y' holds only 0 and 1"):
+        VAEDetector(epochs=2, hidden=[8]).fit(pd.DataFrame(xy, columns=[*COLUMNS, "y"]))
+
+
+def test_saved_detectors_keep_the_column_names(named_rows, tmp_path: Path) -> None:
+    det, x = named_rows
+    back = VAEDetector.load(det.save(tmp_path / "det"))
+    assert list(back.feature_names_in_) == COLUMNS and back.n_features_in_ == 6
+    with pytest.raises(DataError, match="same columns in a different order"):
+        back.decision_function(NamedRows(x[:, ::-1], tuple(COLUMNS[::-1])))

@@ -5,7 +5,8 @@
 >>> scores = det.decision_function(X_test)                  # doctest: +SKIP
 """
 
+from vaekit.anomaly.columns import LabelColumnWarning, NamedRows
 from vaekit.anomaly.detector import VAEDetector
 from vaekit.anomaly.scores import SCORES, anomaly_scores
 
-__all__ = ["SCORES", "VAEDetector", "anomaly_scores"]
+__all__ = ["SCORES", "LabelColumnWarning", "NamedRows", "VAEDetector", "anomaly_scores"]

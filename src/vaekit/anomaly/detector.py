@@ -9,7 +9,16 @@ from typing import Any
 
 import numpy as np
 import torch
+from sklearn.utils.validation import _check_n_features, _get_feature_names
 
+from vaekit.anomaly.columns import (
+    ColumnMismatchError,
+    LabelColumnWarning,
+    NamedRows,
+    label_like_columns,
+    label_note,
+    mismatch_message,
+)
 from vaekit.anomaly.inputs import as_features, check_width
 from vaekit.anomaly.scores import SCORES, anomaly_scores
 from vaekit.config import TrainConfig
@@ -34,9 +43,15 @@ class VAEDetector(VAEEstimator):
     Follows scikit-learn and PyOD: ``fit(X)``, ``decision_function(X)`` (higher = more
     anomalous), ``predict(X)`` in {0, 1}, ``predict_proba(X)``, and after fitting
     ``decision_scores_`` (training scores), ``threshold_`` (their ``1 - contamination``
-    quantile) and ``labels_``. Works with ``sklearn.base.clone``, ``get_params``,
-    ``set_params`` and scikit-learn's estimator checks; ``save``/``load`` write and read a
-    run directory (:class:`~vaekit.estimators.VAEEstimator`).
+    quantile), ``labels_``, ``n_features_in_`` and, when ``X`` had column names (a
+    DataFrame, or :class:`~vaekit.anomaly.columns.NamedRows` as a CSV header gives),
+    ``feature_names_in_``. Later rows must have the same columns: a missing, extra,
+    renamed or reordered column is refused naming it (without names, only the count is
+    checked). A fitted 0/1 column named like a label (``y``, ``label``, ``is_outlier``, ...)
+    gets a :class:`~vaekit.anomaly.columns.LabelColumnWarning`. Works with
+    ``sklearn.base.clone``, ``get_params``, ``set_params`` and scikit-learn's estimator
+    checks; ``save``/``load`` write and read a run directory
+    (:class:`~vaekit.estimators.VAEEstimator`), the column names and count included.
 
     Tabular data ``(N, D)`` is standardized with the training mean and standard deviation
     and modelled with a Gaussian likelihood whose per-feature variance is learned; image
@@ -146,6 +161,8 @@ class VAEDetector(VAEEstimator):
             raise DataError(f"X: {n} sample; need at least 2 rows to fit a detector")
         run = self._begin_run(out, fingerprint(arr), resume)
         self._check_features(X, arr, reset=True)
+        for column in label_like_columns(getattr(self, "feature_names_in_", None), arr):
+            warnings.warn(label_note(column, option=False), LabelColumnWarning, stacklevel=2)
         self.data_kind_, self.seed_ = kind, draw_seed(self.random_state)
         self.input_shape_ = tuple(int(s) for s in arr.shape[1:])
         self.mean_ = self.scale_ = None
@@ -236,6 +253,44 @@ class VAEDetector(VAEEstimator):
                   for i, m in enumerate(self.models_)]  # fmt: skip
         return np.mean(scores, axis=0)
 
+    def _check_features(self, X: Any, arr: np.ndarray, reset: bool) -> None:
+        """Record (in fit) or check ``n_features_in_`` and ``feature_names_in_``.
+
+        A DataFrame is checked as scikit-learn checks it, with a first line naming the
+        columns that differ; :class:`NamedRows` get that line alone, and rows without names
+        only the count check.
+        """
+        if not isinstance(X, NamedRows):
+            fitted = getattr(self, "feature_names_in_", None)
+            given = None if reset or fitted is None else _get_feature_names(X)
+            message = None if given is None else mismatch_message("X", fitted, given)
+            try:
+                super()._check_features(X, arr, reset)
+            except DataError as e:
+                if message:
+                    raise ColumnMismatchError(f"{message}\n{e}") from None
+                raise DataError(str(e)) from None
+            if message:
+                raise ColumnMismatchError(message)
+            return
+        flat = arr.reshape(len(arr), -1)
+        if reset:
+            self.n_features_in_ = int(flat.shape[1])
+            if X.columns:
+                self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
+            elif hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+            return
+        fitted = getattr(self, "feature_names_in_", None)
+        if fitted is not None and X.columns:
+            message = mismatch_message(X.source, fitted, X.columns)
+            if message:
+                raise ColumnMismatchError(message)
+        try:
+            _check_n_features(self, flat, reset=False)
+        except ValueError as e:
+            raise DataError(str(e)) from None
+
     def decision_function(self, X: Any) -> np.ndarray:
         """Anomaly score of each row, ``(N,)``: higher = more anomalous (deterministic, and
         a row's score does not depend on the other rows)."""
@@ -312,12 +367,10 @@ class VAEDetector(VAEEstimator):
 
     def _read_source(self, source: dict[str, Any]) -> Any:
         """The training rows again from ``run.json``'s ``data`` (``path``, optional
-        ``label_column``), read as ``vaekit anomaly fit`` reads them."""
-        from vaekit.data.arrays import load_array_file
+        ``label_column``), read as ``vaekit anomaly fit`` reads them (with their names)."""
+        from vaekit.anomaly.files import read_rows
 
-        raw = load_array_file(Path(source["path"]), source.get("label_column"))
-        x = np.asarray(raw.x_train, dtype=np.float64)
-        return x[:, 0] if x.ndim == 4 and x.shape[1] == 1 else x
+        return read_rows(Path(source["path"]), source.get("label_column"))[0]
 
 
 def _renamed_score(deprecated: dict[str, Any], scoring: str | None) -> Any:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
+import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -24,25 +25,22 @@ from vaekit.cli.options import (
     stderr_console,
 )
 
-if TYPE_CHECKING:
-    import numpy as np
-
 app = typer.Typer(
     help="Outlier detection with a VAE (scikit-learn / PyOD conventions).",
     no_args_is_help=True,
 )
 
 
-def _read(path: Path, label_column: str | None) -> tuple[np.ndarray, np.ndarray | None]:
-    import numpy as np
+def _label_hint(det: Any, columns: tuple[str, ...]) -> str:
+    """``; if 'y' holds the labels, pass --label-column y`` for an unfitted column named
+    like a label, else ``""``."""
+    from vaekit.anomaly.columns import LABEL_NAMES
 
-    from vaekit.data.arrays import load_array_file
-
-    raw = load_array_file(path, label_column)
-    x = np.asarray(raw.x_train, dtype=np.float64)
-    if x.ndim == 4 and x.shape[1] == 1:  # (N, 1, H, W) from an (N, H, W) file
-        x = x[:, 0]
-    return x, None if raw.y_train is None else raw.y_train.numpy()
+    fitted = {str(n) for n in getattr(det, "feature_names_in_", [])}
+    extra = [c for c in columns if c not in fitted and c.strip().lower() in LABEL_NAMES]
+    if not fitted or not extra:
+        return ""
+    return f"; if {extra[0]!r} holds the labels, pass --label-column {extra[0]}"
 
 
 @app.command("fit")
@@ -80,8 +78,17 @@ def fit_command(
     threads: Threads = None,
     quiet: Quiet = False,
 ) -> None:
-    """Fit a detector on DATA and save it to --out (safetensors + JSON)."""
+    """Fit a detector on DATA and save it to --out (safetensors + JSON).
+
+    A CSV's header names the features: 'vaekit anomaly score' then refuses a file whose
+    columns are missing, extra, renamed or in another order. A 0/1 column named like a
+    label (y, label, target, is_outlier, ...) left among the features gets a note.
+    """
+    from rich.markup import escape
+
     from vaekit.anomaly import VAEDetector
+    from vaekit.anomaly.columns import LabelColumnWarning, label_like_columns, label_note
+    from vaekit.anomaly.files import read_rows
     from vaekit.anomaly.metrics import detection_report
     from vaekit.io.run import write_run_json
 
@@ -90,7 +97,10 @@ def fit_command(
     check_out_dir(out, console)
     widths = parse_hidden(hidden) if hidden else None
     apply_threads(threads, quiet, console)
-    x, y = _read(data, label_column)
+    x, y = read_rows(data, label_column)
+    for column in label_like_columns(x.columns, x.values):
+        console.print(f"[yellow]note:[/] {escape(label_note(column, option=True))}",
+                      soft_wrap=True, highlight=False)  # fmt: skip
     det = VAEDetector(
         contamination=contamination, scoring=scoring, latent_dim=latent_dim, hidden=widths,
         epochs=epochs, batch_size=batch_size, beta=beta, data_kind=data_kind, random_state=seed,
@@ -101,7 +111,9 @@ def fit_command(
     # where the rows came from: what `vaekit resume` reads again
     write_run_json(out, "detector", data={"path": str(data.resolve()),
                                           "label_column": label_column})  # fmt: skip
-    det.fit(x, out=out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LabelColumnWarning)  # the note above says it
+        det.fit(x, out=out)
     console.print(
         f"fitted on {len(x)} rows ({det.data_kind_}, {det.epochs_} epochs); threshold "
         f"{det.threshold_:.4g} flags {int(det.labels_.sum())} training rows"
@@ -129,16 +141,25 @@ def score_command(
     threads: Threads = None,
     quiet: Quiet = False,
 ) -> None:
-    """Score DATA (higher = more anomalous); with labels, print ROC-AUC and precision@n."""
+    """Score DATA (higher = more anomalous); with labels, print ROC-AUC and precision@n.
+
+    DATA must have the columns the detector was fitted on, in the same order (checked by
+    name when both files have a header, else by count).
+    """
     from vaekit.anomaly import VAEDetector
+    from vaekit.anomaly.columns import ColumnMismatchError
+    from vaekit.anomaly.files import read_rows
     from vaekit.anomaly.metrics import detection_report
 
     output = deprecated_alias(old_out, output, "anomaly score --out", "-o/--output")
     console = stderr_console()
     apply_threads(threads, quiet, console)
     det = VAEDetector.load(detector, device=device)
-    x, y = _read(data, label_column)
-    scores = det.decision_function(x)
+    x, y = read_rows(data, label_column)
+    try:
+        scores = det.decision_function(x)
+    except ColumnMismatchError as e:
+        raise ColumnMismatchError(f"{e}{_label_hint(det, x.columns)}") from None
     flags = (scores > det.threshold_).astype(int)
     rows = [[f"{s:.8g}", str(f)] for s, f in zip(scores, flags, strict=True)]
     if y is not None:

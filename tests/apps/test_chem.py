@@ -120,12 +120,15 @@ def test_frechet_distance_closed_form():
 def test_metrics_known_answers():
     ref = chem.ReferenceStats.from_smiles(DRUGS, "drugs")
     gen = ["OCC", "CCO", "C(C)O", "c1ccccc1", "", "C1CC"]  # 4 valid, 2 distinct
-    m = chem.moses_metrics(gen, ref, train={"CCO"}, ks=(2, 4))
+    with pytest.warns(chem.UndefinedMetricWarning, match="Scaf/Test: n/a"):  # no two rings
+        m = chem.moses_metrics(gen, ref, train={"CCO"}, ks=(2, 4))
+    assert np.isnan(m["Scaf/Test"])
     assert m["valid"] == pytest.approx(4 / 6)
     assert m["unique@2"] == 0.5 and m["unique@4"] == 0.5
     assert m["Novelty"] == 0.5  # benzene is new, ethanol is in train
     assert "FCD/Test" not in m  # no ChemNet statistics given: left out, never guessed
-    same = chem.moses_metrics(["CCO"] * 5, ref, ks=(5,))
+    with pytest.warns(chem.UndefinedMetricWarning, match="5 acyclic"):
+        same = chem.moses_metrics(["CCO"] * 5, ref, ks=(5,))
     assert same["IntDiv"] == pytest.approx(0, abs=1e-7) and same["IntDiv2"] == pytest.approx(0)
     self_sim = chem.moses_metrics(DRUGS, ref, ks=(12,))
     assert self_sim["SNN/Test"] == pytest.approx(1.0) and self_sim["Frag/Test"] == pytest.approx(1)
@@ -234,7 +237,8 @@ def test_optimizers_climb_a_known_objective(method):
     if method == "gradient":
         r2 = opt.fit_predictor(["C" * k for k in range(1, 31)] * 4, epochs=100)
         assert r2 > 0.9
-    result = opt.run(["CC", "CCC", "C1CC"], method, steps=15)  # the invalid start is dropped
+    with pytest.warns(UserWarning, match=r"1 of 3 starting molecules are not valid .*'C1CC'"):
+        result = opt.run(["CC", "CCC", "C1CC"], method, steps=15)  # the invalid start is dropped
     assert [f.smiles for f in result.start] == ["CC", "CCC"]
     assert result.best_start == pytest.approx(score("CCC", "logp"))
     best = result.top(3)
@@ -245,6 +249,16 @@ def test_optimizers_climb_a_known_objective(method):
     summary = result.summary()
     assert summary["valid"] == 1.0 and summary["improvement"] > 1.0
     assert summary["active_units"] == 1  # only z[0] differs between the starts
+
+
+def test_optimizer_reports_starts_whose_codes_decode_to_another_molecule():
+    opt = LatentOptimizer(ChainModel(), "logp", seed=0)
+    result = opt.run(["CC", "CCO", "OCC"], "cmaes", steps=1)  # z[0] follows the string length
+    assert [f.smiles for f in result.reconstructed] == ["CC", "CCC", "CCC"]
+    assert all(f.step == 0 for f in result.reconstructed)
+    changed = [(g.smiles, d.smiles) for g, d in result.changed_starts()]
+    assert changed == [("CCO", "CCC"), ("OCC", "CCC")]
+    assert result.summary()["starts_reconstructed"] == 1
 
 
 def test_optimizer_warns_of_a_collapsed_latent_space():

@@ -20,10 +20,12 @@ from vaekit.chem.properties import (
 )
 from vaekit.chem.reference_sets import moses_references, moses_train, read_smiles, reference_stats
 from vaekit.chem.reference_stats import ReferenceStats
+from vaekit.chem.undefined import UndefinedMetricWarning
 
 __all__ = [
     "ChemNet", "GaussianStats", "METRIC_ORDER", "MOSES_PROPERTIES", "OBJECTIVES",
-    "ReferenceStats", "canonical_smiles", "frechet_distance", "get_mol", "is_valid", "logp",
-    "morgan_fingerprint", "moses_metrics", "moses_references", "moses_train", "passes_filters",
-    "penalized_logp", "qed", "read_smiles", "reference_stats", "sa_score", "weight",
+    "ReferenceStats", "UndefinedMetricWarning", "canonical_smiles", "frechet_distance",
+    "get_mol", "is_valid", "logp", "morgan_fingerprint", "moses_metrics", "moses_references",
+    "moses_train", "passes_filters", "penalized_logp", "qed", "read_smiles", "reference_stats",
+    "sa_score", "weight",
 ]  # fmt: skip

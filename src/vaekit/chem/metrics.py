@@ -9,6 +9,10 @@ reference set; IntDiv_p = 1 - mean_i (mean_j T(i, j)^p)^(1/p) over all ordered p
 Filters is the share passing MCF, PAINS and MOSES's atom and charge rules; logP, SA, QED
 and weight are Wasserstein-1 distances between the property distributions; Novelty is the
 share of distinct valid molecules absent from the training set.
+
+A metric MOSES leaves undefined is NaN and comes with an :class:`UndefinedMetricWarning`
+saying why: Scaf when the generated or the reference molecules have no scaffold of two
+rings or more, the FCD when fewer than two generated molecules are valid.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from vaekit.chem.molecules import canonical_smiles
 from vaekit.chem.properties import MOSES_PROPERTIES
 from vaekit.chem.reference_stats import ReferenceStats
 from vaekit.chem.similarity import cosine_similarity, tanimoto_aggregate
+from vaekit.chem.undefined import UndefinedMetricWarning, fcd_reason, scaffold_reason
 from vaekit.errors import DataError
 
 #: the order of MOSES's table
@@ -62,6 +67,14 @@ def moses_metrics(
         A loaded :class:`ChemNet` (one is made on ``device`` when needed).
     log
         Called with a short line as each stage starts.
+
+    Warns
+    -----
+    UserWarning
+        When fewer valid molecules than some ``k`` leave ``unique@k`` on all of them, or when
+        none is valid (then only ``valid`` is returned).
+    UndefinedMetricWarning
+        For each metric left NaN, with the reason.
     """
     say = log or (lambda _: None)
     if len(generated) == 0:
@@ -73,13 +86,16 @@ def moses_metrics(
     if not valid:
         warnings.warn("no valid molecule: only 'valid' is defined", stacklevel=2)
         return out
-    say(f"features of {len(valid):,} valid molecules")
+    say(f"features of {len(valid):,} valid molecule" + ("s" if len(valid) != 1 else ""))
     described = parallel_map(describe, valid, jobs)
     feats: list[Features] = [f for f in described if f is not None]
     for k in ks:
         first = [f.canonical for f in described[:k] if f is not None]
         if len(valid) < k:
-            warnings.warn(f"unique@{k} on only {len(valid)} valid molecules", stacklevel=2)
+            many = f"{len(valid)} valid molecule" + ("s" if len(valid) != 1 else "")
+            warnings.warn(f"unique@{k} on only {many} (fewer than "
+                          f"{k:,}: the share of distinct ones among all of them)",
+                          stacklevel=2)  # fmt: skip
         out[f"unique@{k}"] = len(set(first)) / min(k, len(valid))
     fps = np.unpackbits(np.stack([f.fingerprint for f in feats]), axis=1)  # (G, 1024)
     frags = Counter(x for f in feats for x in f.fragments)
@@ -87,7 +103,10 @@ def moses_metrics(
     refs = [("Test", test)] + ([("TestSF", test_scaffolds)] if test_scaffolds else [])
     gen_fcd = None
     for suffix, ref in refs:
-        if ref.fcd is not None:
+        if ref.fcd is not None and len(valid) < 2:
+            out[f"FCD/{suffix}"] = float("nan")
+            _undefined(f"FCD/{suffix}", fcd_reason(len(valid)))
+        elif ref.fcd is not None:
             if gen_fcd is None:
                 say("ChemNet activations (FCD)")
                 gen_fcd = (chemnet or ChemNet(device)).stats(valid)
@@ -97,6 +116,10 @@ def moses_metrics(
         out[f"SNN/{suffix}"] = float(nearest.mean())
         out[f"Frag/{suffix}"] = cosine_similarity(ref.fragments, frags)
         out[f"Scaf/{suffix}"] = cosine_similarity(ref.scaffolds, scafs)
+        if not (ref.scaffolds and scafs):
+            reason = scaffold_reason([f.canonical for f in feats], scafs, ref.name, ref.size,
+                                     ref.scaffolds)  # fmt: skip
+            _undefined(f"Scaf/{suffix}", reason)
     say("internal diversity")
     for name, p in (("IntDiv", 1), ("IntDiv2", 2)):
         out[name] = float(1 - tanimoto_aggregate(fps, fps, "mean", p, device=device).mean())
@@ -110,6 +133,11 @@ def moses_metrics(
         distinct = {f.canonical for f in feats}
         out["Novelty"] = len(distinct - train) / len(distinct)
     return {k: out[k] for k in sorted(out, key=_table_position)}
+
+
+def _undefined(metric: str, reason: str) -> None:
+    """Warn that ``metric`` is NaN, saying why (shown at the caller of :func:`moses_metrics`)."""
+    warnings.warn(UndefinedMetricWarning(metric, reason), stacklevel=3)
 
 
 def _table_position(name: str) -> tuple[int, str]:

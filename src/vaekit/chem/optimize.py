@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from vaekit.chem.molecules import get_mol
+from vaekit.chem.molecules import canonical_smiles, get_mol
 from vaekit.chem.properties import OBJECTIVES
 from vaekit.errors import ConfigError
 from vaekit.eval.latent import active_units
@@ -56,6 +56,14 @@ class OptimizationResult:
     visited: list[Found] = field(default_factory=list)
     path: list[Found] = field(default_factory=list)
     active_units: int | None = None  # of the starting codes; 0: a collapsed latent space
+    reconstructed: list[Found] = field(default_factory=list)  # greedy decodes of start codes
+
+    def changed_starts(self) -> list[tuple[Found, Found]]:
+        """``(given, decoded)`` for each starting molecule whose code decodes to another
+        molecule (or an invalid string): the search starts from that code, not from the
+        molecule given."""
+        return [(g, d) for g, d in zip(self.start, self.reconstructed, strict=True)
+                if canonical_smiles(d.smiles) != canonical_smiles(g.smiles)]  # fmt: skip
 
     @property
     def best_start(self) -> float:
@@ -78,6 +86,7 @@ class OptimizationResult:
             "objective": self.objective, "method": self.method,
             "starting_molecules": len(self.start), "best_start": self.best_start,
             "active_units": self.active_units,
+            "starts_reconstructed": len(self.start) - len(self.changed_starts()),
             "decoded": len(self.visited),
             "valid": len(valid) / max(len(self.visited), 1),
             "distinct_valid": len(distinct),
@@ -162,17 +171,28 @@ class LatentOptimizer:
     # ------------------------------------------------------------------ methods
     def run(self, start: list[str], method: str = "gradient", steps: int = 50,
             **options: Any) -> OptimizationResult:  # fmt: skip
-        """Optimize from the molecules ``start``; ``steps`` iterations of ``method``."""
+        """Optimize from the molecules ``start``; ``steps`` iterations of ``method``.
+
+        Each valid start is encoded (posterior mean) and the search moves from that code;
+        ``result.reconstructed`` holds the codes' greedy decodes and
+        :meth:`OptimizationResult.changed_starts` the starts whose decode differs from them.
+        Invalid starts are left out with a warning."""
         if method not in METHODS:
             raise ConfigError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
         if steps < 1:
             raise ConfigError(f"steps must be >= 1, got {steps}")
         starts = [Found(s, score(s, self.objective), 0) for s in start]
+        invalid = [f.smiles for f in starts if f.score is None]
         starts = [f for f in starts if f.score is not None]
         if not starts:
             raise ConfigError("no valid starting molecule")
+        if invalid:
+            shown = ", ".join(repr(s) for s in invalid[:5]) + (", ..." if len(invalid) > 5 else "")
+            warnings.warn(f"{len(invalid)} of {len(start)} starting molecules are not valid and "
+                          f"were left out: {shown}", stacklevel=2)  # fmt: skip
         z0 = self.encode([f.smiles for f in starts])  # (S, D)
         result = OptimizationResult(self.objective, method, starts)
+        result.reconstructed = self.decode(z0, 0)
         if len(starts) > 1:
             result.active_units = active_units(z0)[0]
             if result.active_units == 0:

@@ -21,14 +21,22 @@ MOSES_FCD_STATS = "fcd_reference_stats.npz"
 
 
 def read_smiles(path: str | Path, column: str | None = None) -> list[str]:
-    """SMILES from ``.smi``/``.txt`` (one per line) or CSV (``column``, default ``SMILES``),
-    optionally gzipped. For a generated file, empty lines are kept (empty samples are invalid)."""
+    """SMILES from ``.smi``/``.txt`` (one per line) or CSV (``column``, default ``SMILES``,
+    matched case-insensitively when no column has that exact name), optionally gzipped. For a
+    generated file, empty lines are kept (empty samples are invalid)."""
+    return read_smiles_with_lines(path, column)[0]
+
+
+def read_smiles_with_lines(
+    path: str | Path, column: str | None = None
+) -> tuple[list[str], list[int]]:
+    """:func:`read_smiles` and the file's line number of each SMILES (1-based; a CSV's
+    header is line 1)."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such file")
-    is_csv = path.name.endswith((".csv", ".csv.gz"))
-    lines, _ = read_lines(path, (column or "SMILES") if is_csv else None)
-    return lines
+    is_csv = path.name.lower().endswith((".csv", ".csv.gz"))
+    return read_lines(path, (column or "SMILES") if is_csv else None)
 
 
 def stats_cache(name: str, smiles: list[str]) -> Path:

@@ -51,6 +51,9 @@ class ReferenceStats:
         feats = [f for f in described if f is not None]
         if not feats:
             raise DataError(f"the reference set {name!r} has no valid molecule")
+        if isinstance(fcd, ChemNet) and len(feats) < 2:
+            raise DataError(f"the reference set {name!r} has only {len(feats)} valid molecule; "
+                            "the FCD needs at least 2")  # fmt: skip
         if isinstance(fcd, ChemNet):  # on the SMILES as given (ChemNet canonicalizes them)
             fcd = fcd.stats([s for s, f in zip(smiles, described, strict=True) if f])
         props = np.array([f.properties for f in feats], dtype=np.float64)  # (N, 4)

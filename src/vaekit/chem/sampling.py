@@ -41,6 +41,17 @@ def sample_smiles(
                             max_length=max_length)  # fmt: skip
 
 
+def validity_line(smiles: list[str]) -> str:
+    """``"18 valid of 25 (72.0%), 15 unique"``: how many samples RDKit parses and sanitizes
+    and how many distinct molecules (canonical SMILES) they are, as the MOSES metrics count."""
+    from vaekit.chem.molecules import canonical_smiles
+
+    canonical = [c for c in map(canonical_smiles, smiles) if c is not None]
+    share = len(canonical) / len(smiles) if smiles else 0.0
+    return (f"{len(canonical):,} valid of {len(smiles):,} ({share:.1%}), "
+            f"{len(set(canonical)):,} unique")  # fmt: skip
+
+
 def write_smiles(path: str | Path, smiles: list[str]) -> None:
     """Write SMILES: ``.csv`` with MOSES's one column ``SMILES`` (an empty sample is
     written ``""`` so readers keep it), else one per line. Written atomically."""

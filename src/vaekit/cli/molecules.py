@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from vaekit.cli.options import (
@@ -26,6 +32,26 @@ from vaekit.cli.options import (
     stderr_console,
 )
 from vaekit.errors import ConfigError
+
+#: molecules a note names before "..."
+SHOWN = 5
+
+
+def note(console: Console, text: str) -> None:
+    """One ``note:`` line on ``console`` (SMILES and brackets printed as they are)."""
+    console.print(f"[yellow]note:[/] {escape(text)}", soft_wrap=True, highlight=False)
+
+
+@contextmanager
+def warnings_as_notes(console: Console) -> Iterator[list[warnings.WarningMessage]]:
+    """Collect the warnings of the block; those the caller leaves in the yielded list are
+    printed afterwards as one note line each (no source line), each text once."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield caught
+    for text in dict.fromkeys(str(w.message) for w in caught):
+        note(console, text)
+
 
 app = typer.Typer(
     help="Molecules: sample SMILES, score them with the MOSES metrics, optimize in latent space "
@@ -49,8 +75,8 @@ def sample_command(
     quiet: Quiet = False,
 ) -> None:
     """Sample SMILES from the prior as MOSES does (z ~ N(0, I), temperature 1, invalid
-    samples kept) and write them."""
-    from vaekit.chem.sampling import sample_smiles, write_smiles
+    samples kept) and write them; prints how many are valid and unique."""
+    from vaekit.chem.sampling import sample_smiles, validity_line, write_smiles
     from vaekit.io.run import Run
     from vaekit.train import resolve_device
 
@@ -63,6 +89,12 @@ def sample_command(
         smiles = sample_smiles(model, n, seed, max_length, temperature,
                                on_done=lambda k: progress.advance(task, k))  # fmt: skip
     write_smiles(output, smiles)
+    console = stderr_console(quiet)
+    try:
+        if not quiet:
+            console.print(validity_line(smiles), highlight=False, soft_wrap=True)
+    except ConfigError as e:  # no RDKit: the samples are written all the same
+        note(console, f"validity not counted: {e}")
     emit_result(output)
 
 
@@ -97,8 +129,17 @@ def metrics_command(
     quiet: Quiet = False,
 ) -> None:
     """Every MOSES metric of GENERATED: valid, unique@k, FCD, SNN, Frag, Scaf (Test and
-    TestSF), IntDiv, IntDiv2, Filters, logP/SA/QED/weight distances, Novelty."""
-    from vaekit.chem import ChemNet, moses_metrics, moses_references, moses_train, read_smiles
+    TestSF), IntDiv, IntDiv2, Filters, logP/SA/QED/weight distances, Novelty. A metric MOSES
+    leaves undefined shows n/a with the reason (Scaf: no scaffold of two or more rings among
+    the generated or the reference molecules; FCD: fewer than 2 valid molecules)."""
+    from vaekit.chem import (
+        ChemNet,
+        UndefinedMetricWarning,
+        moses_metrics,
+        moses_references,
+        moses_train,
+        read_smiles,
+    )
     from vaekit.chem.reference_sets import reference_stats
     from vaekit.train import resolve_device
 
@@ -139,17 +180,26 @@ def metrics_command(
             ref = stats_of(test)
             ref_sf = stats_of(test_scaffolds) if test_scaffolds is not None else None
     train_set = set(read_smiles(train)) if train is not None else moses_train(data_dir)
-    result = moses_metrics(gen, ref, ref_sf, train_set, k_values, jobs, device, chemnet, log)
+    with warnings_as_notes(console) as caught:
+        result = moses_metrics(gen, ref, ref_sf, train_set, k_values, jobs, device, chemnet, log)
+        undefined = {w.message.metric: w.message.reason for w in caught
+                     if isinstance(w.message, UndefinedMetricWarning)}  # fmt: skip
+        caught[:] = [w for w in caught if not isinstance(w.message, UndefinedMetricWarning)]
     table = Table(title=f"MOSES metrics of {generated.name} ({len(gen):,} samples)")
     table.add_column("metric")
     table.add_column("value", justify="right")
     for name, value in result.items():
-        table.add_row(name, f"{value:.4f}")
+        table.add_row(name, "n/a" if math.isnan(value) else f"{value:.4f}")
     console.print(table)
+    for name, reason in undefined.items():
+        console.print(escape(f"{name}: n/a ({reason})"), highlight=False, soft_wrap=True)
     output = output or generated.with_name(generated.name + ".metrics.json")
     from vaekit.io.safe import atomic_write_text
 
-    record = {"generated": str(generated), "samples": len(gen), "metrics": result}
+    record: dict[str, Any] = {"generated": str(generated), "samples": len(gen),
+                              "metrics": result}  # fmt: skip
+    if undefined:
+        record["undefined"] = undefined
     atomic_write_text(output, json.dumps(record, indent=2) + "\n")
     emit_result(output)
 
@@ -161,7 +211,10 @@ def optimize_command(
     method: str = typer.Option("gradient", "--method", help="gradient | cmaes | bo."),
     steps: int = typer.Option(50, "--steps", help="Optimization steps (generations for cmaes)."),
     start: Path = typer.Option(
-        None, "--start", help="SMILES to start from. [default: --n-start training molecules]"
+        None,
+        "--start",
+        help="SMILES to start from (.smi/.txt, or a CSV's SMILES column); lines that are not "
+        "valid molecules are skipped and named. [default: --n-start training molecules]",
     ),
     n_start: int = typer.Option(100, "--n-start", help="Random training molecules to start from."),
     predictor_size: int = typer.Option(
@@ -179,10 +232,11 @@ def optimize_command(
     """Move through the latent space toward a better property: encode starting molecules,
     optimize (predictor-guided gradient ascent, CMA-ES or Bayesian optimization on decoded
     molecules), print the top molecules with their scores, validity and novelty, and the path
-    of one optimization decoded step by step."""
-    from vaekit.chem import read_smiles
+    of one optimization decoded step by step. The search starts from each molecule's code,
+    whose greedy decode may be another molecule: those are listed."""
     from vaekit.chem.optimize import METHODS, LatentOptimizer, training_smiles
     from vaekit.chem.properties import OBJECTIVES
+    from vaekit.chem.starts import read_start_file
     from vaekit.io.run import Run
     from vaekit.io.safe import atomic_write_text
     from vaekit.train import resolve_device
@@ -199,31 +253,59 @@ def optimize_command(
     model = Run.open(run, "train").model(resolve_device(device))
     known = training_smiles(run)
     rng = random.Random(seed)
+    lines: list[int] | None = None
     if start is not None:
-        starts = read_smiles(start)
+        found = read_start_file(start)
+        if found.invalid:
+            total = len(found.invalid) + len(found.smiles)
+            note(console, f"{start}: {len(found.invalid)} of {total} SMILES are not valid "
+                          f"molecules and were skipped: {found.invalid_text()}")  # fmt: skip
+        starts, lines = found.smiles, found.lines
     else:
         starts = rng.sample(known, min(n_start, len(known)))
     opt = LatentOptimizer(model, objective, set(known), seed,
-                          log=lambda s: console.print(f"[dim]{s}[/dim]"))  # fmt: skip
-    if method == "gradient":
-        opt.fit_predictor(rng.sample(known, min(predictor_size, len(known))))
-    with stderr_console(quiet).status(f"{method}: {steps} steps"):
-        result = opt.run(starts, method, steps)
+                          log=lambda s: console.print(f"[dim]{escape(s)}[/dim]"))  # fmt: skip
+    with warnings_as_notes(console):
+        if method == "gradient":
+            opt.fit_predictor(rng.sample(known, min(predictor_size, len(known))))
+        with stderr_console(quiet).status(f"{method}: {steps} steps"):
+            result = opt.run(starts, method, steps)
+    _note_changed_starts(console, result, lines)
     summary = result.summary()
     table = Table(title=f"{objective} by {method}: best start {summary['best_start']:.3f}, "
                   f"valid {summary['valid']:.1%}, novel {summary['novel']:.1%}")  # fmt: skip
     for col in ("rank", "SMILES", objective, "step", "novel"):
         table.add_column(col)
     for i, f in enumerate(summary["top"][:top], 1):
-        table.add_row(str(i), f["smiles"], f"{f['score']:.3f}", str(f["step"]), str(f["novel"]))
+        table.add_row(str(i), escape(f["smiles"]), f"{f['score']:.3f}", str(f["step"]),
+                      str(f["novel"]))  # fmt: skip
     console.print(table)
     path = Table(title="one optimization, decoded step by step")
     for col in ("step", "SMILES", objective):
         path.add_column(col)
     for f in summary["path"]:
-        path.add_row(str(f["step"]), f["smiles"] or "(empty)",
+        path.add_row(str(f["step"]), escape(f["smiles"]) or "(empty)",
                      "invalid" if f["score"] is None else f"{f['score']:.3f}")  # fmt: skip
     console.print(path)
     output = output or run / f"optimize-{objective}-{method}.json"
     atomic_write_text(output, json.dumps(summary, indent=2) + "\n")
     emit_result(output)
+
+
+def _note_changed_starts(console: Console, result: Any, lines: list[int] | None) -> None:
+    """Name the starting molecules whose codes decode to another molecule (with their file
+    lines when read from --start): the search starts from the code, not the molecule."""
+    changed = result.changed_starts()
+    if not changed:
+        return
+    where: dict[int, int] = {}
+    if lines is not None and len(lines) == len(result.start):
+        where = {id(f): n for f, n in zip(result.start, lines, strict=True)}
+    shown = []
+    for given, decoded in changed[:SHOWN]:
+        line = f"line {where[id(given)]}: " if id(given) in where else ""
+        shown.append(f"{line}{given.smiles} decodes to {decoded.smiles or '(empty)'}"
+                     + (" (invalid)" if decoded.score is None else ""))  # fmt: skip
+    more = "; ..." if len(changed) > SHOWN else ""
+    note(console, f"{len(changed)} of {len(result.start)} starting molecules decode to another "
+                  f"molecule, and the search starts from their codes: {'; '.join(shown)}{more}")

@@ -74,3 +74,43 @@ def test_application_fits_show_a_bar_not_a_line_per_epoch(tmp_path, capsys):
         err = capsys.readouterr().err
         assert e.value.code == 0, err
         assert "epoch 1:" not in err and len(err.strip().splitlines()) <= 6, err
+
+
+def test_piped_notes_are_not_wrapped_at_80_columns(monkeypatch, capsys):
+    """Rich wraps at 80 columns when no stream is a terminal; vaekit's commands do not."""
+    import io
+
+    from rich.console import Console
+
+    from vaekit.cli.app import _unwrapped_when_piped
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    note = "note: " + "a long note naming a file " * 8  # 206 characters
+
+    def printed() -> list[str]:
+        buffer = io.StringIO()
+        Console(file=buffer).print(note)
+        return buffer.getvalue().splitlines()
+
+    assert len(printed()) > 1  # rich's own default for a pipe
+    with _unwrapped_when_piped():
+        assert [line.rstrip() for line in printed()] == [note.rstrip()]
+    assert "COLUMNS" not in __import__("os").environ  # restored for whatever runs next
+    monkeypatch.setenv("COLUMNS", "60")  # a width the user sets wins
+    with _unwrapped_when_piped():
+        assert len(printed()) > 3
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["train", "--bogus"], "No such option: --bogus (see"),  # it offered "--out"
+        (["train", "--epoch", "3"], "No such option: --epoch; did you mean --epochs?"),
+        (["synth", "fit", "t.csv", "--ephocs", "3"], "did you mean --epochs?"),
+    ],
+)
+def test_unknown_options_suggest_only_close_names(args, said, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(args)
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and said in err and "Possible options" not in err

@@ -276,7 +276,9 @@ def test_image_plots_refuse_tabular_runs(tmp_path, capsys):
     run = vaekit.fit(cfg, quiet=True)
     with pytest.raises(SystemExit):
         main(["plot", str(run), "manifold"])
-    assert "needs image data" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "the 'manifold' plot draws images; this run's data are rows of shape (64,)" in err
+    assert "The plots of this run: curves, latent-map, kl" in err
     pr = PlotRun.open(run)
     assert {k.name for k in applicable_kinds(pr)} == {"curves", "latent-map", "kl"}
 

@@ -67,6 +67,10 @@ def test_train_evaluate_sample_plot(corpus, tmp_path, capsys):
     assert code == 0 and out.count(" in: ") == 2, err
     code, out, err = run_cli(["plot", run, "curves"], capsys)
     assert code == 0 and out.strip().endswith("curves.png"), err
+    code, out, err = run_cli(["plot", run, "manifold"], capsys)  # it said "inputs have shape ()"
+    assert code == 2, err
+    assert "the 'manifold' plot draws images; this run's data are token sequences" in err
+    assert "interpolation" in err.split("The plots of this run: ")[1]
 
     html = vaekit.make_report(run).read_text()
     assert "<h3>samples: " in html and "<h3>interpolation: " in html and "from: " in html

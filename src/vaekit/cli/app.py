@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import typer
@@ -73,9 +77,47 @@ def _subcommand(args: list[str]) -> str | None:
     return next((a for a in args if not a.startswith("-")), None)
 
 
+#: the width of output that goes to no terminal (a file, a pipe, CI logs): wide enough that
+#: notes, warnings and table titles are never wrapped
+UNWRAPPED_COLUMNS = 4096
+
+
+@contextmanager
+def _unwrapped_when_piped() -> Iterator[None]:
+    """Lines are not wrapped at 80 columns when no standard stream is a terminal (rich's
+    default there); ``COLUMNS`` set by the user wins. The environment is restored after."""
+    streams = (sys.stdin, sys.stdout, sys.stderr)
+    piped = not any(getattr(s, "isatty", lambda: False)() for s in streams if s is not None)
+    if not piped or "COLUMNS" in os.environ:
+        yield
+        return
+    os.environ["COLUMNS"] = str(UNWRAPPED_COLUMNS)
+    try:
+        yield
+    finally:
+        os.environ.pop("COLUMNS", None)
+
+
+def _no_such_option(e: Any) -> str:
+    """``No such option: --bogus`` with a suggestion only when one is close to what was
+    typed (click compares with the dashes, so any long option looked close)."""
+    ctx = e.ctx
+    names = [o for p in (ctx.command.params if ctx else []) for o in (*p.opts, *p.secondary_opts)]
+    typed = e.option_name.lstrip("-")
+    close = difflib.get_close_matches(typed, [n.lstrip("-") for n in names], n=3, cutoff=0.6)
+    options = [n for n in names if n.lstrip("-") in close]
+    message = f"No such option: {e.option_name}"
+    return message + (f"; did you mean {' or '.join(options)}?" if options else "")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; user errors print one line on stderr and exit with status 2."""
     args = sys.argv[1:] if argv is None else argv
+    with _unwrapped_when_piped():
+        _run(args)
+
+
+def _run(args: list[str]) -> None:
     command = typer.main.get_command(app)
     _name_arguments(command)
     try:
@@ -84,7 +126,10 @@ def main(argv: list[str] | None = None) -> None:
         print(f"vaekit: error: {error_message(e, _subcommand(args))}", file=sys.stderr)
         sys.exit(getattr(e, "exit_code", 2))
     except TyperException as e:
-        message = e.format_message() if hasattr(e, "format_message") else str(e)
+        if type(e).__name__ == "NoSuchOption" and hasattr(e, "option_name"):
+            message = _no_such_option(e)
+        else:
+            message = e.format_message() if hasattr(e, "format_message") else str(e)
         ctx = getattr(e, "ctx", None)
         where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
         if message:

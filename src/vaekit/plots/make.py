@@ -31,6 +31,21 @@ def applicable_kinds(run: PlotRun) -> list[PlotKind]:
     ]  # fmt: skip
 
 
+def kinds_for(run: PlotRun) -> list[str]:
+    """The names ``vaekit plot RUN KIND`` accepts for this run (a sequence run's text views
+    included)."""
+    names = [k.name for k in applicable_kinds(run)]
+    if run.model.modality == "sequence":
+        names += [k for k in TEXT_KINDS if k not in names]
+    return names
+
+
+def _data_words(run: PlotRun) -> str:
+    if run.model.modality == "sequence":
+        return "token sequences (text)"
+    return f"rows of shape {tuple(run.data.input_shape)}, not images"
+
+
 def make_plot(
     run: str | Path | PlotRun,
     kind: str,
@@ -61,8 +76,11 @@ def make_plot(
         return _text_view(run, kind, output, options)
     plot = get_plot_kind(kind)
     given = check_options(plot, options)
-    if plot.images:
-        run.require_images(kind)
+    if plot.images and not run.is_image:
+        raise ConfigError(
+            f"the {kind!r} plot draws images; this run's data are {_data_words(run)}. "
+            f"The plots of this run: {', '.join(kinds_for(run))}"
+        )
     if plot.labels:
         run.require_labels(kind)
     if plot.molecules:

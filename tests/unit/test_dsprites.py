@@ -218,3 +218,23 @@ def test_disentanglement_metric_refuses_data_without_factors(tmp_path, stripes_f
     run = vaekit.fit(small_config(stripes_file, tmp_path / "r", epochs=1), quiet=True)
     with pytest.raises(DataError, match="known generative factors"):
         vaekit.evaluate_run(run, metrics=["disentanglement"])
+
+
+def test_first_use_says_it_renders_then_reads_the_cache_silently(monkeypatch, capsys):
+    """Rendering takes a minute or more: a line before and after, also when piped (the bar
+    only draws on a terminal); a cached read prints nothing."""
+    import vaekit.data.dsprites as ds
+
+    small = np.zeros((8, 512), dtype=np.uint8)
+    saved = []
+    monkeypatch.setattr(ds, "find_original", lambda data_dir=None: None)
+    monkeypatch.setattr(ds, "cached_bits", lambda: None)
+    monkeypatch.setattr(ds, "render_packed", lambda progress=None: small)
+    monkeypatch.setattr(ds, "save_cache", saved.append)
+    ds.load_dsprites()
+    err = capsys.readouterr().err
+    assert "rendering the 737,280 dSprites images once" in err and "rendered dSprites in" in err
+    assert saved and saved[0] is small
+    monkeypatch.setattr(ds, "cached_bits", lambda: small)
+    raw = ds.load_dsprites()
+    assert capsys.readouterr().err == "" and len(raw.x_train) == 8

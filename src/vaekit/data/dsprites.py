@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import torch
+from rich.console import Console
 
 from vaekit.data.base import RawData
 from vaekit.data.download import cache_dir
@@ -238,19 +240,29 @@ def save_cache(bits: np.ndarray) -> None:
         pass
 
 
+def cached_bits() -> np.ndarray | None:
+    """The packed procedural images from the cache, checked against their digest; ``None``
+    when there is no cache or it is damaged."""
+    path = cache_path()
+    if not path.is_file():
+        return None
+    try:
+        bits = np.load(path, allow_pickle=False)
+    except (ValueError, OSError):
+        return None
+    if bits.shape == (N_IMAGES, 512) and _digest(bits) == PROCEDURAL_SHA256:
+        return bits
+    return None
+
+
 def procedural_bits(
     cache: bool = True, progress: Callable[[int, int], None] | None = None
 ) -> np.ndarray:
     """The packed procedural images, read from the cache (checked against their digest)
     or rendered (about a minute on two cores) and cached."""
-    path = cache_path()
-    if cache and path.is_file():
-        try:
-            bits = np.load(path, allow_pickle=False)
-            if bits.shape == (N_IMAGES, 512) and _digest(bits) == PROCEDURAL_SHA256:
-                return bits
-        except (ValueError, OSError):
-            pass  # damaged: render again
+    bits = cached_bits() if cache else None
+    if bits is not None:
+        return bits
     bits = render_packed(progress=progress)
     if cache:
         save_cache(bits)
@@ -323,11 +335,37 @@ class DSprites:
 
 
 def load_dsprites(data_dir: str | None = None, download_ok: bool = True) -> RawData:
-    """dSprites for training: all 737,280 images (packed), labelled by shape."""
+    """dSprites for training: all 737,280 images (packed), labelled by shape.
+
+    The first use renders the images (about a minute and a half on two cores) and caches
+    them: a line says so before and after, and a terminal shows a progress bar.
+    """
     del download_ok  # nothing is downloaded: the images are rendered when not given
-    progress = progress_bar("[bold]rendering dSprites (once; then read from the cache)")
-    with progress:
-        task = progress.add_task("dsprites", total=N_IMAGES)
-        ds = DSprites.load(data_dir, progress=lambda done, _: progress.update(task, completed=done))
+    original = find_original(data_dir)
+    bits = None if original is not None else cached_bits()
+    if original is not None:
+        ds = DSprites(_read_npz_images(original), str(original))
+    elif bits is not None:
+        ds = DSprites(bits)
+    else:
+        ds = DSprites(_render_with_progress())
     labels = torch.from_numpy(factors_of(np.arange(N_IMAGES))[:, 0].copy())
     return RawData("dsprites", ds.images, labels, class_names=list(SHAPE_NAMES))
+
+
+def _render_with_progress() -> np.ndarray:
+    """Render and cache the procedural images, saying so on stderr."""
+    console = Console(stderr=True)
+    console.print(
+        f"rendering the {N_IMAGES:,} dSprites images once (about a minute and a half on two "
+        f"cores; then read from {cache_path()})",
+        soft_wrap=True, highlight=False,
+    )  # fmt: skip
+    start = time.perf_counter()
+    progress = progress_bar("[bold]rendering dSprites", console)
+    with progress:
+        task = progress.add_task("dsprites", total=N_IMAGES)
+        bits = render_packed(progress=lambda done, _: progress.update(task, completed=done))
+    save_cache(bits)
+    console.print(f"rendered dSprites in {time.perf_counter() - start:.0f} s", highlight=False)
+    return bits

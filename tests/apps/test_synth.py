@@ -229,3 +229,11 @@ def test_synth_fit_sample_report(tmp_path, capsys):
     assert code == 2 and "100 rows" in err
     code, _, err = run_cli(["train", "--model", "tvae", "--dataset", "mnist"], capsys)
     assert code == 2 and "vaekit synth fit" in err
+
+
+def test_samples_keep_the_recorded_precision(fitted):
+    """`x` was recorded with 4 decimals: samples had 15-digit values."""
+    synth, t = fitted
+    x = synth.sample_table(300, seed=1).columns["x"]
+    np.testing.assert_array_equal(np.round(x, 4), x)
+    assert t.columns["x"].min() <= x.min() and x.max() <= t.columns["x"].max()

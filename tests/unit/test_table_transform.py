@@ -148,3 +148,49 @@ def test_bad_tables_get_one_clear_message():
         cat.inverse_transform(np.zeros((2, 3)))
     with pytest.raises(DataError, match="not fitted"):
         TableTransformer().transform(constant)
+
+
+def test_inverse_keeps_the_fitted_range_and_precision():
+    """Numbers come back within [min, max] and with the decimals they were recorded with;
+    a state saved before the precision was kept inverts without rounding."""
+    rng = np.random.default_rng(0)
+    t = from_cells({"w": [f"{abs(v):.2f}" for v in rng.normal(2, 1, 300)],
+                    "n": [str(v) for v in rng.poisson(3, 300)]})  # fmt: skip
+    tr = TableTransformer().fit(t)
+    assert tr.columns["w"]["decimals"] == 2 and tr.columns["n"]["decimals"] == 0
+    outputs = rng.normal(0, 2, (500, tr.output_dim))  # anything a decoder may give
+    w = tr.inverse_transform(outputs).columns["w"]
+    observed = t.columns["w"]
+    assert observed.min() <= w.min() and w.max() <= observed.max()
+    np.testing.assert_array_equal(np.round(w, 2), w)
+    old = TableTransformer.from_dict(tr.to_dict())
+    for info in old.columns.values():
+        info.pop("decimals", None)
+    unrounded = old.inverse_transform(outputs).columns["w"]
+    assert not np.array_equal(np.round(unrounded, 2), unrounded)
+
+
+def test_cells_are_named_by_their_line_in_a_file_and_their_row_from_python(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n1,x\n\n2,y\nthree,z\n")  # a blank line 3: 'three' is on line 5
+    with pytest.raises(DataError, match=f"{path} line 5, column 'a': 'three' is not a number"):
+        read_csv(path, {"a": "integer"})
+    with pytest.raises(DataError, match=r"^table row 2, column 'a': 'three' is not a number"):
+        from_cells({"a": ["1", "2", "three"]}, {"a": "integer"})
+    with pytest.raises(DataError, match=f"{path} line 5: 3 fields"):
+        path.write_text("a,b\n1,x\n\n2,y\n3,z,extra\n")
+        read_csv(path)
+
+
+def test_a_mostly_numeric_column_is_refused_naming_its_text_cells(tmp_path):
+    values = [str(i) for i in range(30)]
+    values[4], values[20] = "four", "?"
+    with pytest.raises(DataError, match=r"column 'n': numbers in 28 of 30 cells, text at "
+                                        r"row 4 'four', row 20 '\?'.*types=\{'n': 'categorical'\}"):
+        from_cells({"n": values})
+    path = tmp_path / "t.csv"
+    path.write_text("n\n" + "\n".join(values) + "\n")
+    with pytest.raises(DataError, match=r"line 6 'four', line 22 '\?'.*--types n=categorical"):
+        read_csv(path)
+    assert read_csv(path, {"n": "categorical"}).types == {"n": "categorical"}
+    assert from_cells({"n": ["1", "2", "x"]}).types == {"n": "categorical"}  # mostly text

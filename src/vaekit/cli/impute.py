@@ -22,6 +22,7 @@ from vaekit.cli.options import (
     stderr_console,
 )
 from vaekit.errors import ConfigError, DataError
+from vaekit.tabular.inputs import TYPES_HELP
 
 app = typer.Typer(help="Fill missing values with a MIWAE (Mattei & Frellsen 2019).",
                   no_args_is_help=True)  # fmt: skip
@@ -40,24 +41,35 @@ def fit_command(
     max_categories: int = typer.Option(
         100, "--max-categories", help="Most levels of a categorical column (more is refused)."
     ),
+    types: str = typer.Option(None, "--types", help=TYPES_HELP),
     seed: Annotated[int, seed_option("Random seed (random_state).")] = 0,
     device: Device = DEFAULT_DEVICE,
     threads: Threads = None,
     quiet: Quiet = False,
 ) -> None:
-    """Fit an imputer on TABLE and save it to --out."""
-    from vaekit.data.table import read_csv
+    """Fit an imputer on TABLE and save it to --out.
+
+    The column types (inferred, or given with --types) are shown first (not with -q).
+    A column of numbers with a few text cells is refused, naming them by line: fix them,
+    or give the column a type (--types age=categorical).
+    Imputed numbers keep to what was observed: clipped to each column's observed
+    [min, max] and rounded to its observed number of decimals.
+    """
+    from vaekit.data.table import describe_types, read_csv
     from vaekit.io.run import write_run_json
     from vaekit.tabular.imputer import VAEImputer
+    from vaekit.tabular.inputs import parse_types
 
     console = stderr_console()
     check_out_dir(out, console)
     apply_threads(threads, quiet, console)
-    t = read_csv(table)
+    t = read_csv(table, parse_types(types))
     imp = VAEImputer(latent_dim=latent_dim, epochs=epochs, max_categories=max_categories,
                      random_state=seed, device=device, verbose=not quiet)  # fmt: skip
+    imp._check_params()  # a bad count is refused before anything is printed or written
+    stderr_console(quiet).print(f"types: {describe_types(t)}", highlight=False, soft_wrap=True)
     # where the rows came from: what `vaekit resume` reads again
-    write_run_json(out, "imputer", data={"path": str(table.resolve())})
+    write_run_json(out, "imputer", data={"path": str(table.resolve()), "types": dict(t.types)})
     imp.fit(t, out=out)
     console.print(f"fitted on {len(t)} rows, {imp.epochs_} epochs; saved to {out}")
     emit_result(out)
@@ -67,7 +79,9 @@ def fit_command(
 def transform_command(
     run: Path = typer.Argument(..., help="A `vaekit impute fit` directory."),
     table: Path = typer.Argument(..., help="CSV with the fitted columns and missing cells."),
-    output: Path = output_option("CSV to write (completed).", default=...),
+    output: Path = output_option(
+        "Table to write (completed): .csv, .csv.gz or .parquet (needs pyarrow).", default=...
+    ),
     n_draws: int = typer.Option(
         0,
         "--n-draws",
@@ -80,11 +94,16 @@ def transform_command(
     threads: Threads = None,
     quiet: Quiet = False,
 ) -> None:
-    """Fill the missing cells of TABLE with RUN's imputer."""
-    from vaekit.data.table import write_csv
+    """Fill the missing cells of TABLE with RUN's imputer.
+
+    Imputed numbers keep to what the fit observed: each is clipped to its column's observed
+    [min, max] and rounded to the column's observed number of decimals.
+    """
     from vaekit.tabular.imputer import VAEImputer
     from vaekit.tabular.inputs import read_fitted_csv
+    from vaekit.tabular.outputs import check_table_output, numbered, write_table
 
+    check_table_output(output)
     if n_samples < 1:
         raise ConfigError(f"--n-samples must be >= 1, got {n_samples}")
     if n_draws < 0:
@@ -102,9 +121,8 @@ def transform_command(
     t = read_fitted_csv(table, imp.layout_.types)  # other columns are refused
     outputs = imp.sample_imputations(t, n_draws) if n_draws > 0 else [imp.transform(t)]
     for i, filled in enumerate(outputs):
-        path = output if n_draws <= 0 else output.with_name(
-            f"{output.stem}-{i + 1}{output.suffix}")  # fmt: skip
-        write_csv(filled, path)
+        path = output if n_draws <= 0 else numbered(output, i + 1)
+        write_table(filled, path)
         emit_result(path)
     cells = sum(int(t.missing(n).sum()) for n in t.names)
     console.print(f"filled {cells} cells; wrote {max(n_draws, 1)} table(s)")

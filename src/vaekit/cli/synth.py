@@ -26,6 +26,7 @@ from vaekit.cli.options import (
     stderr_console,
 )
 from vaekit.errors import ConfigError, DataError, ModelFileError
+from vaekit.tabular.inputs import TYPES_HELP, parse_types
 
 if TYPE_CHECKING:
     from vaekit.data.table import Table
@@ -35,17 +36,7 @@ app = typer.Typer(help="Synthetic mixed-type tables (TVAE) with a quality and pr
 HOLDOUT_JSON = "holdout.json"
 
 
-def parse_types(spec: str | None) -> dict[str, str] | None:
-    """``"age=integer,zip=categorical"`` as a dict."""
-    if not spec:
-        return None
-    out = {}
-    for item in spec.split(","):
-        if "=" not in item:
-            raise ConfigError(f"--types {item!r}: write column=type, e.g. zip=categorical")
-        name, kind = item.split("=", 1)
-        out[name.strip()] = kind.strip()
-    return out
+__all__ = ["app", "parse_types"]
 
 
 def _digest(path: Path) -> str:
@@ -59,9 +50,7 @@ def fit_command(
     epochs: int = typer.Option(300, "--epochs", help="Training epochs (TVAE: 300)."),
     batch_size: int = typer.Option(500, "--batch-size", help="Batch size (TVAE: 500)."),
     embedding_dim: int = typer.Option(128, "--embedding-dim", help="Latent size (TVAE: 128)."),
-    types: str = typer.Option(
-        None, "--types", help="Column types, e.g. zip=categorical,n=integer."
-    ),
+    types: str = typer.Option(None, "--types", help=TYPES_HELP),
     holdout: float = typer.Option(
         0.1, "--holdout", help="Share of rows kept out of training: the privacy baseline."
     ),
@@ -72,8 +61,15 @@ def fit_command(
     threads: Threads = None,
     quiet: Quiet = False,
 ) -> None:
-    """Fit a TVAE synthesizer to TABLE and save it to --out."""
-    from vaekit.data.table import read_csv
+    """Fit a TVAE synthesizer to TABLE and save it to --out.
+
+    The column types (inferred, or given with --types) are shown first (not with -q).
+    A column of numbers with a few text cells is refused, naming them by line: fix them,
+    or give the column a type (--types age=categorical).
+    Sampled numbers keep to each column's fitted [min, max] and its observed number of
+    decimals.
+    """
+    from vaekit.data.table import describe_types, read_csv
     from vaekit.io.run import write_run_json
     from vaekit.tabular import Synthesizer
     from vaekit.tabular.synthesizer import split_holdout
@@ -86,6 +82,8 @@ def fit_command(
     synth = Synthesizer(epochs=epochs, batch_size=batch_size, embedding_dim=embedding_dim,
                         types=dict(real.types), random_state=seed, device=device,
                         verbose=not quiet)  # fmt: skip
+    synth._validate_params()  # a bad count is refused before anything is printed or written
+    stderr_console(quiet).print(f"types: {describe_types(real)}", highlight=False, soft_wrap=True)
     # where the rows came from: what `vaekit resume` reads again, and the holdout of the report
     write_run_json(out, "synthesizer", data={
         "path": str(table.resolve()), "types": dict(real.types), "sha256": _digest(table),
@@ -103,7 +101,9 @@ def sample_command(
     num_rows: int = typer.Option(
         None, "--num-rows", hidden=True, help="Deprecated spelling of -n/--num."
     ),
-    output: Path = output_option("CSV file to write.", default=...),
+    output: Path = output_option(
+        "Table to write: .csv, .csv.gz or .parquet (needs pyarrow).", default=...
+    ),
     where: list[str] = typer.Option(
         None, "--where", help="Only rows with column=value (repeatable; rejection sampling)."
     ),
@@ -112,16 +112,20 @@ def sample_command(
     threads: Threads = None,
     quiet: Quiet = False,
 ) -> None:
-    """Draw N synthetic rows from RUN into a CSV file."""
-    from vaekit.data.table import write_csv
-    from vaekit.tabular import Synthesizer
+    """Draw N synthetic rows from RUN into a table file.
 
+    Numbers keep to each column's fitted [min, max] and observed number of decimals.
+    """
+    from vaekit.tabular import Synthesizer
+    from vaekit.tabular.outputs import check_table_output, write_table
+
+    check_table_output(output)
     n = deprecated_alias(num_rows, n, "synth sample --num-rows", "-n/--num")
     console = stderr_console()
     apply_threads(threads, quiet, console)
     synth = Synthesizer.load(run, device=device)
     rows = synth.sample_table(n, where=where or None, seed=seed)
-    write_csv(rows, output)
+    write_table(rows, output)
     console.print(f"wrote {len(rows)} rows to {output}")
     emit_result(output)
 

@@ -4,6 +4,9 @@ A :class:`Table` holds one NumPy array per column: ``float64`` with NaN for miss
 numeric columns (``numeric``, ``integer``, ``datetime`` as seconds since the epoch), ``object``
 with ``None`` for missing cells in ``categorical`` and ``boolean`` columns. No pandas needed;
 ``Table.from_pandas`` / ``to_pandas`` convert when it is installed.
+
+Messages about a cell of a CSV file give the file's line number (the header is line 1, the
+first data row line 2); for rows passed from Python (a DataFrame), the 0-based row index.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import datetime as dt
 import gzip
 import io
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,11 @@ from vaekit.errors import DataError
 COLUMN_TYPES = ("numeric", "integer", "categorical", "boolean", "datetime")
 #: cells read as missing (case-sensitive, after stripping spaces)
 MISSING = frozenset({"", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"})
+#: a column whose present cells are at least this share numbers, but not all, is refused
+#: (a typo or a stray word in a numeric column), naming the other cells
+MOSTLY_NUMERIC = 0.9
+#: the most offending cells a message names
+SHOWN_CELLS = 5
 _TRUE, _FALSE = {"true", "yes", "t", "y"}, {"false", "no", "f", "n"}
 
 
@@ -91,8 +99,10 @@ def _is_missing(v: Any) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or str(v) in ("NaT", "<NA>")
 
 
-def read_csv(path: str | Path, types: dict[str, str] | None = None) -> Table:
-    """Read a CSV (optionally ``.gz``) with a header row; ``types`` overrides inferred types."""
+# ---------------------------------------------------------------------------- reading
+def read_cells(path: str | Path) -> tuple[dict[str, list[str]], list[int]]:
+    """The text cells of a CSV (optionally ``.gz``) with a header row, per column, and the
+    file's line number of each data row (the header is line 1; blank lines are skipped)."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"table not found: {path}")
@@ -102,37 +112,65 @@ def read_csv(path: str | Path, types: dict[str, str] | None = None) -> Table:
             raw = gzip.decompress(raw)
         except OSError as e:
             raise DataError(f"{path}: not a gzip file ({e})") from e
+    rows: list[list[str]] = []
+    lines: list[int] = []
     try:
-        rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+        reader = csv.reader(io.StringIO(raw.decode("utf-8-sig")))
+        end = 0
+        for row in reader:
+            start, end = end + 1, reader.line_num
+            if row:
+                rows.append(row)
+                lines.append(start)
     except (UnicodeDecodeError, csv.Error) as e:
         raise DataError(f"{path}: not a readable UTF-8 CSV ({e})") from e
-    rows = [r for r in rows if r]
     if len(rows) < 2:
         raise DataError(f"{path}: needs a header row and at least one data row")
     header = [h.strip() for h in rows[0]]
     if len(set(header)) != len(header) or "" in header:
         raise DataError(f"{path}: the header needs distinct, non-empty column names")
-    for i, r in enumerate(rows[1:], start=2):
+    for r, line in zip(rows[1:], lines[1:], strict=True):
         if len(r) != len(header):
-            raise DataError(f"{path}, line {i}: {len(r)} fields, the header has {len(header)}")
+            raise DataError(f"{path} line {line}: {len(r)} fields, the header has {len(header)}")
     cells = {h: [r[j].strip() for r in rows[1:]] for j, h in enumerate(header)}
-    return from_cells(cells, types, source=str(path))
+    return cells, lines[1:]
+
+
+def read_csv(path: str | Path, types: dict[str, str] | None = None) -> Table:
+    """Read a CSV (optionally ``.gz``) with a header row; ``types`` overrides inferred types.
+
+    A column whose present cells are nearly all numbers (at least 90%) but not all is
+    refused, naming the other cells by line: fix or empty them, or give the column a type.
+    """
+    cells, lines = read_cells(path)
+    return from_cells(cells, types, source=str(path), lines=lines)
 
 
 def from_cells(cells: dict[str, list[str]], types: dict[str, str] | None = None,
-               source: str = "table") -> Table:  # fmt: skip
-    """A :class:`Table` from text cells per column, inferring each type not in ``types``."""
+               source: str = "table", lines: Sequence[int] | None = None) -> Table:  # fmt: skip
+    """A :class:`Table` from text cells per column, inferring each type not in ``types``.
+
+    ``lines``: the file's line number of each row, for messages (else the 0-based row).
+    A column inferred as text whose present cells are at least 90% numbers is refused,
+    naming the cells that are not (see :func:`non_numeric_cells`).
+    """
     types = dict(types or {})
-    unknown = set(types) - set(cells)
+    unknown = [c for c in types if c not in cells]
     if unknown:
-        raise DataError(f"{source}: types given for unknown columns {sorted(unknown)}")
+        raise DataError(f"{source}: types given for columns it does not have: {unknown} "
+                        f"(its columns: {', '.join(cells)})")  # fmt: skip
     columns, kinds = {}, {}
     for name, values in cells.items():
-        kind = types.get(name) or infer_type(values)
+        kind = types.get(name)
+        if kind is None:
+            kind = infer_type(values)
+            if kind == "categorical":
+                _refuse_mostly_numeric(name, values, source, lines)
         if kind not in COLUMN_TYPES:
             raise DataError(f"column {name!r}: unknown type {kind!r}; "
                             f"choose from {', '.join(COLUMN_TYPES)}")  # fmt: skip
-        columns[name], kinds[name] = parse_column(name, values, kind), kind
+        columns[name] = parse_column(name, values, kind, source=source, lines=lines)
+        kinds[name] = kind
     return Table(columns, kinds)
 
 
@@ -162,13 +200,69 @@ def infer_type(values: list[str]) -> str:
     return "categorical"
 
 
-def parse_column(name: str, values: list[str], kind: str) -> np.ndarray:
-    """The cells of one column as its array (see :class:`Table`)."""
+def _is_number(v: str) -> bool:
+    try:
+        float(v)
+    except ValueError:
+        return False
+    return True
+
+
+def non_numeric_cells(values: list[str]) -> list[int] | None:
+    """The rows (0-based) of the present cells that are not numbers, when the column is
+    *mostly* numeric (at least :data:`MOSTLY_NUMERIC` of its present cells are numbers, and
+    not all); else ``None``."""
+    present = [i for i, v in enumerate(values) if v not in MISSING]
+    bad = [i for i in present if not _is_number(values[i])]
+    if not bad or len(present) - len(bad) < MOSTLY_NUMERIC * len(present):
+        return None
+    return bad
+
+
+def _refuse_mostly_numeric(name: str, values: list[str], source: str,
+                           lines: Sequence[int] | None) -> None:  # fmt: skip
+    bad = non_numeric_cells(values)
+    if bad is None:
+        return
+    present = sum(v not in MISSING for v in values)
+    shown = ", ".join(f"{_where(i, lines)} {values[i]!r}" for i in bad[:SHOWN_CELLS])
+    more = f" and {len(bad) - SHOWN_CELLS} more" if len(bad) > SHOWN_CELLS else ""
+    raise DataError(
+        f"{source}, column {name!r}: numbers in {present - len(bad)} of {present} cells, text "
+        f"at {shown}{more}; fix those cells (leave a cell empty when the value is unknown), "
+        f"or read the column as text with {_type_fix(name, lines)}"
+    )
+
+
+def _type_fix(name: str, lines: Sequence[int] | None) -> str:
+    """How to give column ``name`` the categorical type: the option of the table commands
+    for a file, the ``types`` argument for data from Python."""
+    if lines is None:
+        return f"types={{{name!r}: 'categorical'}}"
+    return f"--types {name}=categorical"
+
+
+def _where(i: int, lines: Sequence[int] | None) -> str:
+    """Where row ``i`` is: the file's line, or the 0-based row of data from Python."""
+    return f"line {lines[i]}" if lines is not None else f"row {i}"
+
+
+def parse_column(name: str, values: list[str], kind: str, source: str | None = None,
+                 lines: Sequence[int] | None = None) -> np.ndarray:  # fmt: skip
+    """The cells of one column as its array (see :class:`Table`); a bad cell is named by
+    ``source`` and its line in ``lines`` (else its 0-based row)."""
+
+    def at(i: int) -> str:
+        return f"{source} {_where(i, lines)}" if source else _where(i, lines)
+
     if kind in ("categorical", "boolean"):
         if kind == "boolean":
-            bad = {v for v in values if v not in MISSING and v.lower() not in _TRUE | _FALSE}
+            bad = [i for i, v in enumerate(values)
+                   if v not in MISSING and v.lower() not in _TRUE | _FALSE]  # fmt: skip
             if bad:
-                raise DataError(f"column {name!r} is boolean but holds {sorted(bad)[:3]}")
+                shown = ", ".join(f"{at(i)} {values[i]!r}" for i in bad[:SHOWN_CELLS])
+                raise DataError(f"column {name!r} is boolean (true/false, yes/no) but holds "
+                                f"{shown}")  # fmt: skip
             return np.array([None if v in MISSING else v.lower() in _TRUE for v in values],
                             dtype=object)  # fmt: skip
         return np.array([None if v in MISSING else v for v in values], dtype=object)
@@ -180,22 +274,47 @@ def parse_column(name: str, values: list[str], kind: str) -> np.ndarray:
             try:
                 out[i] = dt.datetime.fromisoformat(v).replace(tzinfo=dt.UTC).timestamp()
             except ValueError:
-                raise DataError(
-                    f"column {name!r} is datetime but row {i + 1} holds {v!r}"
-                ) from None
+                raise DataError(f"{at(i)}, column {name!r}: {v!r} is not an ISO date or time "
+                                "(the column is datetime)") from None  # fmt: skip
         else:
             try:
                 out[i] = float(v)
             except ValueError:
-                hint = "mixed numbers and text: give it type categorical"
-                raise DataError(
-                    f"column {name!r} is {kind} but row {i + 1} holds {v!r} ({hint})"
-                ) from None
+                hint = ("mixed numbers and text: fix the cell, leave it empty when unknown, "
+                        f"or fit with {_type_fix(name, lines)}")  # fmt: skip
+                raise DataError(f"{at(i)}, column {name!r}: {v!r} is not a number (the column "
+                                f"is {kind}; {hint})") from None  # fmt: skip
             if not math.isfinite(out[i]):
-                raise DataError(f"column {name!r}, row {i + 1}: {v!r} is not a finite number")
+                raise DataError(f"{at(i)}, column {name!r}: {v!r} is not a finite number")
     return out
 
 
+# ---------------------------------------------------------------------------- describing
+def describe_types(table: Table) -> str:
+    """One line of the column types, e.g. ``age integer, workclass categorical(9)`` (the
+    number of distinct levels in brackets)."""
+    parts = []
+    for name in table.names:
+        kind = table.types[name]
+        if kind == "categorical":
+            levels = {v for v in table.columns[name] if v is not None}
+            kind = f"categorical({len(levels)})"
+        parts.append(f"{name} {kind}")
+    return ", ".join(parts)
+
+
+def decimals_of(values: np.ndarray, most: int = 10) -> int | None:
+    """The fewest decimals that write every value of ``values`` exactly (``3.25`` -> 2,
+    ``40`` -> 0), or ``None`` when more than ``most`` would be needed."""
+    x = np.asarray(values, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    for d in range(most + 1):
+        if np.array_equal(np.round(x, d), x):
+            return d
+    return None
+
+
+# ---------------------------------------------------------------------------- writing
 def format_column(values: np.ndarray, kind: str) -> list[Any]:
     """A column as Python values for writing: ints for integers, ISO text for datetimes."""
     if kind in ("categorical", "boolean"):
@@ -213,13 +332,17 @@ def format_column(values: np.ndarray, kind: str) -> list[Any]:
     return out
 
 
-def write_csv(table: Table, path: str | Path) -> None:
-    """Write ``table`` as CSV (missing cells empty), atomically."""
-    from vaekit._tempfiles import atomic_write_text
-
+def _csv_text(table: Table) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(table.names)
     cols = [format_column(table.columns[k], table.types[k]) for k in table.names]
     writer.writerows(["" if v is None else v for v in row] for row in zip(*cols, strict=True))
-    atomic_write_text(path, buf.getvalue())
+    return buf.getvalue()
+
+
+def write_csv(table: Table, path: str | Path) -> None:
+    """Write ``table`` as CSV (missing cells empty), atomically."""
+    from vaekit._tempfiles import atomic_write_text
+
+    atomic_write_text(path, _csv_text(table))

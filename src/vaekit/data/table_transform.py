@@ -8,8 +8,11 @@ each value becomes its mode as a one-hot and ``alpha = (x - mu_k) / (4 sigma_k)`
 every mode keeps its ``|alpha| > 1``, so the inverse is exact, though a tanh output stops at 1).
 Categorical and boolean columns become one-hots; beyond ``max_categories`` levels the rarest are
 grouped into one "other" slot (the inverse draws a grouped level by its frequency). A column
-with missing cells gets one more slot, "missing". The inverse restores each numeric column's
-range, rounds integers and leaves missing cells missing. The fitted state is plain JSON.
+with missing cells gets one more slot, "missing". The inverse keeps each numeric value within
+the column's fitted range [min, max], rounds it to the column's observed precision (integers
+to whole numbers, a column recorded with two decimals to two decimals: the fewest decimals
+that write every fitted value exactly, at most 10) and leaves missing cells missing. The
+fitted state is plain JSON; a state saved without the precision inverts without rounding.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from vaekit.data.mixture1d import fit_mixture_1d
-from vaekit.data.table import Table, observed_columns
+from vaekit.data.table import Table, decimals_of, observed_columns
 from vaekit.errors import DataError
 
 NUMERIC_KINDS = ("numeric", "integer", "datetime")
@@ -76,8 +79,11 @@ class TableTransformer:
         rng = np.random.default_rng(self.seed)
         self.columns = {}
         for name, kind, missing, values in observed_columns(table):
-            info = (self._fit_numeric(values, rng) if kind in NUMERIC_KINDS
-                    else self._fit_categorical(values))  # fmt: skip
+            if kind in NUMERIC_KINDS:
+                info = self._fit_numeric(values, rng)
+                info["decimals"] = 0 if kind == "integer" else decimals_of(values)
+            else:
+                info = self._fit_categorical(values)
             self.columns[name] = {"kind": kind, "missing": bool(missing.any()), **info}
         return self
 
@@ -221,6 +227,8 @@ class TableTransformer:
         x = np.clip(x, info["min"], info["max"])
         if info["kind"] == "integer":
             x = np.round(x)
+        elif info.get("decimals") is not None:  # None: too fine, or saved before it was kept
+            x = np.clip(np.round(x, info["decimals"]), info["min"], info["max"])
         if info["missing"]:
             x[mode == n_modes] = np.nan
         return x

@@ -13,7 +13,7 @@ from sklearn.base import TransformerMixin
 
 from vaekit.config import TrainConfig
 from vaekit.data.missing_layout import MissingLayout
-from vaekit.data.table import Table
+from vaekit.data.table import Table, decimals_of, observed_columns
 from vaekit.errors import ConfigError, DataError, ModelFileError
 from vaekit.estimators import FitProgress, VAEEstimator, draw_seed, fingerprint, seeded, train_model
 from vaekit.estimators.imputation import conditional_mean, imputation_draws
@@ -60,8 +60,15 @@ class VAEImputer(TransformerMixin, VAEEstimator):
     ``(N, C, H, W)`` with values in [0, 1] get a Bernoulli likelihood. A pandas DataFrame or
     a :class:`~vaekit.data.table.Table` may mix numeric, integer, datetime, boolean and
     categorical columns: categorical cells get a softmax over the levels seen in ``fit``
-    and are imputed with their most probable level, integers are rounded, and ``transform``
-    returns the same kind of table.
+    and are imputed with their most probable level, and ``transform`` returns the same kind
+    of table.
+
+    Imputed numbers of a table keep to what was observed at ``fit``: each imputed cell of a
+    numeric, integer or datetime column is clipped to the column's observed range
+    [min, max] (a column of values >= 0 gets no negative value) and rounded to its observed
+    precision: the fewest decimals (at most 10) that write every fitted value exactly, so a
+    column recorded with two decimals gets two, integers whole numbers. Observed cells are
+    never changed. (Imputers saved before this rule impute without it.)
 
     Parameters
     ----------
@@ -172,6 +179,7 @@ class VAEImputer(TransformerMixin, VAEEstimator):
                                 "(images)")  # fmt: skip
         run = self._begin_run(out, fingerprint(arr), resume)
         self._record_features(X, arr, table)
+        self.bounds_ = observed_bounds(table) if table is not None else None
         self.layout_, self.data_kind_, self.likelihood_ = layout, kind, likelihood
         self.shape_, self.seed_ = tuple(arr.shape[1:]), draw_seed(self.random_state)
         if kind == "image" or layout is not None:  # images, or already standardized
@@ -259,7 +267,7 @@ class VAEImputer(TransformerMixin, VAEEstimator):
         if table is None:
             return np.where(np.isnan(arr), out, arr)
         assert self.layout_ is not None
-        done = self.layout_.decode(out, table)
+        done = keep_in_bounds(self.layout_.decode(out, table), table, self.bounds_)
         return done.to_pandas() if pandas else done
 
     def _draw_seed(self) -> int:
@@ -294,7 +302,7 @@ class VAEImputer(TransformerMixin, VAEEstimator):
         layout = self.layout_.to_json() if self.layout_ is not None else None
         state = {"data_kind": self.data_kind_, "likelihood": self.likelihood_,
                  "shape": list(self.shape_), "epochs": self.epochs_, "seed": self.seed_,
-                 "layout": layout}  # fmt: skip
+                 "layout": layout, "bounds": self.bounds_}  # fmt: skip
         return state, {"mean": np.asarray(self.mean_, np.float64),
                        "scale": np.asarray(self.scale_, np.float64)}  # fmt: skip
 
@@ -306,6 +314,7 @@ class VAEImputer(TransformerMixin, VAEEstimator):
         self.seed_ = int(state["seed"])
         layout = state.get("layout")
         self.layout_ = MissingLayout.from_json(layout) if layout else None
+        self.bounds_ = state.get("bounds")  # None: saved before the bounds were kept
         self.mean_, self.scale_ = tensors["mean"].numpy(), tensors["scale"].numpy()
         self.model_ = self._load_models(directory, 1, resolve_device(device))[0]
 
@@ -326,6 +335,7 @@ class VAEImputer(TransformerMixin, VAEEstimator):
             imp.epochs_ = int(meta["epochs"])
             layout = meta.get("layout")
             imp.layout_ = MissingLayout.from_json(layout) if layout else None
+            imp.bounds_ = None
         except FileNotFoundError:
             raise ModelFileError(f"{path}: not found (is {directory} a saved imputer?)") from None
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
@@ -339,8 +349,40 @@ class VAEImputer(TransformerMixin, VAEEstimator):
         return imp
 
     def _read_source(self, source: dict[str, Any]) -> Any:
-        """The training table again from ``run.json``'s ``data`` (``path`` of the CSV), read
-        as ``vaekit impute fit`` reads it."""
+        """The training table again from ``run.json``'s ``data`` (``path`` of the CSV and
+        the ``types`` it was read with, when given), read as ``vaekit impute fit`` reads it."""
         from vaekit.data.table import read_csv
 
-        return read_csv(Path(source["path"]))
+        return read_csv(Path(source["path"]), source.get("types"))
+
+
+def observed_bounds(table: Table) -> dict[str, dict[str, Any]]:
+    """``{column: {"min", "max", "decimals"}}`` of the numeric, integer and datetime columns
+    of ``table``: their observed range and precision (``decimals``: see
+    :func:`~vaekit.data.table.decimals_of`; ``None`` when too fine to round)."""
+    out = {}
+    for name, kind, _, values in observed_columns(table):
+        if kind in ("numeric", "integer", "datetime"):
+            out[name] = {"min": float(values.min()), "max": float(values.max()),
+                         "decimals": 0 if kind == "integer" else decimals_of(values)}  # fmt: skip
+    return out
+
+
+def keep_in_bounds(done: Table, like: Table, bounds: dict[str, dict[str, Any]] | None) -> Table:
+    """``done`` with the imputed cells (those missing in ``like``) of each column in
+    ``bounds`` clipped to its range and rounded to its decimals; ``bounds=None`` (an imputer
+    saved before they were kept): ``done`` as it is."""
+    if not bounds:
+        return done
+    columns = dict(done.columns)
+    for name, b in bounds.items():
+        missing = like.missing(name)
+        if name not in columns or not missing.any():
+            continue
+        x = np.clip(columns[name][missing], b["min"], b["max"])
+        if b.get("decimals") is not None:
+            x = np.clip(np.round(x, b["decimals"]), b["min"], b["max"])
+        col = columns[name].copy()
+        col[missing] = x
+        columns[name] = col
+    return Table(columns, dict(done.types))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from vaekit.data.table import Table, parse_column, read_csv
+from vaekit.data.table import COLUMN_TYPES, Table, from_cells, parse_column, read_cells, read_csv
 from vaekit.errors import ConfigError, DataError
 
 
@@ -25,25 +25,55 @@ def as_table(data: Any, types: dict[str, str] | None = None) -> tuple[Table, str
                     f"got {type(data).__name__}")  # fmt: skip
 
 
+#: the help of ``--types`` in every table command
+TYPES_HELP = ("Column types instead of the inferred ones, e.g. age=integer,zip=categorical "
+              f"(types: {', '.join(COLUMN_TYPES)}).")  # fmt: skip
+
+
+def parse_types(spec: str | None) -> dict[str, str] | None:
+    """``--types "age=integer,zip=categorical"`` as ``{"age": "integer", "zip":
+    "categorical"}`` (``None`` when not given); an unknown type is refused naming the
+    choices."""
+    if not spec:
+        return None
+    out = {}
+    for item in spec.split(","):
+        if "=" not in item:
+            raise ConfigError(f"--types {item!r}: write column=type, e.g. zip=categorical")
+        name, kind = (part.strip() for part in item.split("=", 1))
+        if kind not in COLUMN_TYPES:
+            raise ConfigError(f"--types {name}={kind}: unknown type; choose from "
+                              f"{', '.join(COLUMN_TYPES)}")  # fmt: skip
+        out[name] = kind
+    return out
+
+
 def read_fitted_csv(path: str | Path, expected: dict[str, str]) -> Table:
-    """A CSV of rows for a fitted table model: read with the fitted column types, after the
-    columns are checked against those fitted (one line naming the missing and unknown ones).
-    """
-    first = read_csv(path)
-    check_columns = {name: expected[name] for name in first.names if name in expected}
-    table = read_csv(path, check_columns)
+    """A CSV of rows for a fitted table model: its columns checked against those fitted
+    (one line naming the missing and unknown ones), then read with the fitted types."""
+    cells, lines = read_cells(path)
+    check_same_names(list(cells), expected, str(path))
+    table = from_cells(cells, {name: expected[name] for name in cells}, source=str(path),
+                       lines=lines)  # fmt: skip
     check_same_columns(table, expected, str(path))
     return table
 
 
-def check_same_columns(table: Table, expected: dict[str, str], what: str) -> None:
-    """Refuse a table whose columns or types differ from those fitted (one line)."""
-    missing = [c for c in expected if c not in table.columns]
-    extra = [c for c in table.columns if c not in expected]
+def check_same_names(names: list[str], expected: dict[str, str], what: str) -> None:
+    """Refuse columns ``names`` that differ from those fitted, naming the missing ones and
+    the unknown ones (one line)."""
+    missing = [c for c in expected if c not in names]
+    extra = [c for c in names if c not in expected]
     if missing or extra:
         parts = [f"missing {missing}"] if missing else []
         parts += [f"unknown {extra}"] if extra else []
-        raise DataError(f"{what}: the columns differ from those fitted ({'; '.join(parts)})")
+        raise DataError(f"{what}: the columns differ from those fitted ({'; '.join(parts)}); "
+                        f"fitted on: {', '.join(expected)}")  # fmt: skip
+
+
+def check_same_columns(table: Table, expected: dict[str, str], what: str) -> None:
+    """Refuse a table whose columns or types differ from those fitted (one line)."""
+    check_same_names(table.names, expected, what)
     changed = {c: (table.types[c], k) for c, k in expected.items() if table.types[c] != k}
     if changed:
         first = next(iter(changed))
@@ -65,7 +95,11 @@ def parse_conditions(items: list[str] | dict[str, Any] | None,
         if kind in ("numeric", "datetime"):
             raise ConfigError(f"--where {name}=...: {name!r} is {kind}; conditions take "
                               "categorical, boolean or integer columns")  # fmt: skip
-        parsed = parse_column(name, [str(value)], kind)[0]
+        try:
+            parsed = parse_column(name, [str(value)], kind)[0]
+        except DataError:
+            raise ConfigError(f"--where {name}={value}: {name!r} is {kind}; give such a "
+                              "value") from None  # fmt: skip
         if parsed is None or (isinstance(parsed, float) and parsed != parsed):
             raise ConfigError(f"--where {name}=...: give a value, not a missing cell")
         out[name] = parsed

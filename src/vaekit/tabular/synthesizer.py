@@ -43,6 +43,8 @@ class Synthesizer(RenamedSeedAndParams, VAEEstimator):
     the transformed rows; ``sample(n)`` draws codes from the prior, decodes them, draws each
     value from the mixed likelihood and inverts the transform. The defaults are TVAE's:
     300 epochs, batch 500, embedding 128, (128, 128) networks, loss factor 2, l2 scale 1e-5.
+    Sampled numbers stay within each column's fitted [min, max] and are rounded to its
+    observed precision (the decimals it was recorded with; integers to whole numbers).
 
     Parameters
     ----------
@@ -56,7 +58,9 @@ class Synthesizer(RenamedSeedAndParams, VAEEstimator):
         Transformer settings: mixture components per numeric column, one-hot slots per
         categorical column (rarer levels share an "other" slot).
     types
-        Column types to use instead of the inferred ones, ``{name: type}``.
+        Column types to use instead of the inferred ones, ``{name: type}``. A column whose
+        cells are nearly all numbers (at least 90%) but not all is refused naming the other
+        cells; give it ``"categorical"`` here to keep it as text.
     random_state
         Seed of the transformer, the initialisation, the batches and (unless ``sample``
         gets its own) the sampling: an integer (needed for exact resume), ``None`` or a

@@ -175,3 +175,27 @@ def test_sweep_keeps_the_preset(tmp_path, capsys):
         # the preset's own settings
         assert cfg.train.lr == 3e-4 and cfg.train.grad_clip == 50.0
         assert cfg.train.kl_schedule == "linear" and cfg.train.batch_size == 512
+
+
+WITH_OUTPUT = sorted(p for p, c in ALL.items() if by_flag(c, "-o") is not None)
+
+
+def test_output_commands_are_found():
+    assert {"sample", "plot", "anomaly score", "synth sample", "impute transform",
+            "molecules sample"} <= set(WITH_OUTPUT)  # fmt: skip
+
+
+@pytest.mark.parametrize("path", WITH_OUTPUT)
+def test_output_into_a_missing_folder_creates_it_and_says_so(path, tmp_path, capsys):
+    """One rule for every -o: a missing folder is made, with a note (it was made silently by
+    some commands and refused by others)."""
+    target = tmp_path / "new" / "deeper" / "out.csv"
+    with pytest.raises(SystemExit):  # the command's own arguments are missing: usage error
+        main([*path.split(), "-o", str(target)])
+    err = capsys.readouterr().err
+    assert target.parent.is_dir()
+    assert f"note: created the folder {target.parent} for -o {target}" in err
+    (tmp_path / "file").write_text("")
+    with pytest.raises(SystemExit) as e:
+        main([*path.split(), "-o", str(tmp_path / "file" / "out.csv")])
+    assert e.value.code == 2 and "cannot create the folder" in capsys.readouterr().err

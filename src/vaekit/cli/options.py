@@ -3,7 +3,8 @@
 Conventions (the README's "Command line" section lists them for users):
 
 - ``--out DIR`` only ever names a run directory (see :func:`check_out_dir`);
-- ``-o/--output FILE`` only ever names a file;
+- ``-o/--output FILE`` only ever names a file; a folder on its path that does not exist is
+  created, with a note saying so (:func:`make_output_folder`);
 - ``-n/--num`` is a count;
 - a command that computes takes ``--seed`` (where it draws random numbers),
   ``--device auto|cpu|cuda`` (default ``auto``), ``--threads`` and ``-q/--quiet``;
@@ -41,6 +42,7 @@ __all__ = [
     "deprecated_alias",
     "device_option",
     "emit_result",
+    "make_output_folder",
     "num_option",
     "out_dir_option",
     "output_option",
@@ -83,8 +85,30 @@ def out_dir_option(help: str = "to create.", default: Any = _IN_ANNOTATED, **kwa
 
 
 def output_option(help: str = "File to write.", default: Any = _IN_ANNOTATED, **kwargs: Any) -> Any:
-    """``-o/--output FILE``: a file the command writes."""
+    """``-o/--output FILE``: a file the command writes (its folder is made when missing,
+    with a note: :func:`make_output_folder`)."""
+    kwargs.setdefault("callback", make_output_folder)
     return _option(default, ("-o", "--output"), help, **kwargs)
+
+
+def make_output_folder(path: Path | None) -> Path | None:
+    """The one rule for ``-o FILE`` whose folder does not exist: create it and say so on
+    stderr (``note: created the folder out/figs for -o out/figs/a.png``)."""
+    if path is None:
+        return None
+    folder = Path(path).parent
+    if folder.is_dir():
+        return path
+    from vaekit.errors import ConfigError
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"-o {path}: cannot create the folder {folder} ({e.strerror})") from None
+    stderr_console().print(
+        f"note: created the folder {folder} for -o {path}", highlight=False, soft_wrap=True
+    )
+    return path
 
 
 def num_option(help: str = "How many.", default: Any = _IN_ANNOTATED, **kwargs: Any) -> Any:

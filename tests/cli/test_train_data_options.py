@@ -105,3 +105,13 @@ def test_ctrl_c_during_the_held_out_loss_keeps_the_trained_run(tmp_path, capsys,
     assert f"the trained run {out} is complete" in err and f"vaekit evaluate {out}" in err
     assert (out / "model.safetensors").is_file() and not (out / "evaluation.json").exists()
     assert json.loads((out / "metrics.jsonl").read_text().splitlines()[-1])["epoch"] == 1
+
+
+def test_every_preset_says_what_its_full_schedule_costs(capsys):
+    from vaekit.config import PRESET_HELP, PRESETS
+
+    assert set(PRESET_HELP) == set(PRESETS)
+    code, out, _ = run_cli(["train", "--help"], capsys)
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "moses-vae (the MOSES VAE; its 100 epochs take about 4 hours each on 2 CPU cores" in flat

@@ -18,7 +18,7 @@ from vaekit.cli.options import (
     stderr_console,
 )
 from vaekit.cli.train import _FLAGS, train_command
-from vaekit.config import PRESETS, layered_config
+from vaekit.config import layered_config, presets_help
 from vaekit.errors import ConfigError
 
 _train_app = typer.Typer(add_completion=False)
@@ -44,7 +44,7 @@ def sweep_command(
         None, "--config", help="YAML configuration file shared by the runs."
     ),
     preset: str = typer.Option(
-        None, "--preset", help=f"Named settings applied first: {', '.join(PRESETS)}."
+        None, "--preset", help=presets_help()
     ),
     sets: list[str] = typer.Option(
         None, "--set", help="key=value overrides, e.g. train.grad_clip=5."

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 
-from vaekit.config import PRESETS, Config, layered_config
+from vaekit.config import Config, layered_config, presets_help
 from vaekit.errors import ConfigError, VaekitError
 
 if TYPE_CHECKING:
@@ -111,7 +111,7 @@ def train_command(
         None, "--word-dropout", help="seq-vae: decoder inputs replaced by <unk> (e.g. 0.25)."
     ),
     preset: str = typer.Option(
-        None, "--preset", help=f"Named settings applied first: {', '.join(PRESETS)}."
+        None, "--preset", help=presets_help()
     ),
     warmup_epochs: float = typer.Option(
         None, "--warmup-epochs", help="Epochs of linear KL warm-up."

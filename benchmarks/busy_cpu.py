@@ -193,8 +193,7 @@ def main() -> None:
         "the comparable figure). A fair share of the CPU under N busy processes is "
         f"(N + {cores}) / {cores} of the time alone for a job that keeps {cores} cores busy."
     )
-    append_results("Busy machine: training and evaluation next to N busy processes "
-                   "(benchmarks/busy_cpu.py)", body)  # fmt: skip
+    append_results("Busy machine: training and evaluation next to N busy processes", body)
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ def main() -> None:
         f"\n\nWall time of a fresh `{sys.executable.rsplit('/', 1)[-1]}` process, "
         f"{args.repeats} runs each, interleaved."
     )
-    append_results("CLI start-up (benchmarks/cli_startup.py)", body)
+    append_results("CLI start-up", body)
 
 
 if __name__ == "__main__":

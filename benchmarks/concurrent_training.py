@@ -100,7 +100,7 @@ def main() -> None:
         f"{cores} usable cores. Processes of a setup start together. 'each repeat': the "
         "slowdown of every repeat (spin-waiting's slowdown varies from run to run)."
     )
-    append_results("Two trainings at once (benchmarks/concurrent_training.py)", body)
+    append_results("Two trainings at once", body)
 
 
 if __name__ == "__main__":

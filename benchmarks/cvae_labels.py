@@ -78,7 +78,7 @@ def main() -> None:
         f"{args.per_class} samples per class after each epoch, judged by the cached MNIST "
         f"classifier (test accuracy {record['test_accuracy']:.4f})."
     )
-    append_results("Conditional samples of the CVAE (benchmarks/cvae_labels.py)", body)
+    append_results("Conditional samples of the CVAE", body)
 
 
 if __name__ == "__main__":

@@ -72,7 +72,7 @@ def main() -> None:
         "epoch cut to the given steps; torchrun with 2 gloo processes of 1 thread each. "
         f"torch {torch.__version__}."
     )
-    append_results("DDP against one process (benchmarks/ddp_agreement.py)", body)
+    append_results("DDP against one process", body)
 
 
 if __name__ == "__main__":

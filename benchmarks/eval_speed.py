@@ -114,7 +114,7 @@ def main() -> None:
         "(reset before each estimator) minus the resident memory before it started."
     )
     title = f"Importance-sampling evaluation speed and memory, {device.type}"
-    append_results(f"{title} (benchmarks/eval_speed.py)", body)
+    append_results(title, body)
 
 
 if __name__ == "__main__":

@@ -191,7 +191,7 @@ def main() -> None:
         + "seed); ± is the standard error of the mean over the test images. hvae has 2 "
         "stochastic layers, the rest 1; vae-iaf: 4 IAF steps; vae-vamp: 500 pseudo-inputs."
     )
-    append_results("MNIST test NLL, IWAE protocol (benchmarks/mnist_nll.py)", body)
+    append_results("MNIST test NLL, IWAE protocol", body)
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@ def main() -> None:
         f"| default `vaekit train` (784-512-256-20) | {args.epochs_20d} | 54,000 (10% validation) "
         f"| {loss20:.2f} | <= 105 | {ref20} | {sec20:.0f} s |\n"
     )
-    append_results("MNIST test loss, everyday protocol (benchmarks/mnist_quality.py)", body)
+    append_results("MNIST test loss, everyday protocol", body)
 
 
 if __name__ == "__main__":

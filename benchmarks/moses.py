@@ -22,7 +22,7 @@ latent-space optimization nothing to search); ``report --models vae,vae-fb`` sco
 ``optimize`` writes the optimization table alone.
 
 A run continues to a larger ``--steps`` (its KL ramp and epoch length stay those of its first
-call); the seq-vae in RESULTS.md was trained by the first line above, then
+call); the seq-vae in results/moses.md was trained by the first line above, then
 
     python benchmarks/moses.py train --model vae --steps 12300 --threads 2
     python benchmarks/moses.py train --model vae --steps 18000 --threads 2 --lr-drop-at 12300
@@ -296,7 +296,7 @@ def table(args: argparse.Namespace, rows: dict[str, dict], opt_text: str = "") -
 
 
 def optimize(args: argparse.Namespace) -> None:
-    """The optimization table alone, for ``--run``, as its own RESULTS.md entry."""
+    """The optimization table alone, for ``--run``, as its own entry of results/moses.md."""
     args.opt_run = args.run
     text = optimization(args, moses_train(args.data_dir))
     if not text:
@@ -348,13 +348,13 @@ def main() -> None:
         default="vae",
         help="the seq-vae run whose latent space the optimization table searches ('': none)",
     )
-    r.add_argument("--no-record", action="store_true", help="score only; no RESULTS.md entry")
+    r.add_argument("--no-record", action="store_true", help="score only; no results entry")
     o = sub.add_parser("optimize", help="the latent-space optimization table of one run")
     o.add_argument("--run", default="vae", help="a seq-vae run name under bench-runs/moses")
     o.add_argument("--opt-steps", type=int, default=50)
     o.add_argument("--data-dir", default=None)
     o.add_argument("--device", default="cpu")
-    o.add_argument("--no-record", action="store_true", help="print only; no RESULTS.md entry")
+    o.add_argument("--no-record", action="store_true", help="print only; no results entry")
     args = p.parse_args()
     torch.manual_seed(0)
     {"train": train, "report": report, "optimize": optimize}[args.stage](args)

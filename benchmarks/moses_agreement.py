@@ -203,7 +203,7 @@ def main() -> None:
         action="store_true",
         help="no float shim for scipy >= 1.12's integer cosine (see float_cosine)",
     )
-    p.add_argument("--no-record", action="store_true", help="print only; no RESULTS.md entry")
+    p.add_argument("--no-record", action="store_true", help="print only; no results entry")
     args = p.parse_args()
     mm = import_moses_metrics(args.moses_src.expanduser())
     if not args.moses_as_installed:

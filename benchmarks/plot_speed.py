@@ -95,7 +95,7 @@ def main() -> None:
         f"{ours * 1000:.1f} ms vs the tutorial loop of one decoder call "
         f"per point {peer * 1000:.1f} ms ({peer / ours:.1f}x)."
     )
-    append_results("Figures and report per run (benchmarks/plot_speed.py)", body)
+    append_results("Figures and report per run", body)
 
 
 if __name__ == "__main__":

@@ -66,7 +66,7 @@ def main() -> None:
         f"\nClassifier: vaekit's cached MNIST CNN, test accuracy {record['test_accuracy']:.4f} "
         f"(seed {record['seed']}, {record['epochs']} epochs)."
     )
-    append_results("MNIST sample quality (benchmarks/sample_quality.py)", body)
+    append_results("MNIST sample quality", body)
 
 
 if __name__ == "__main__":

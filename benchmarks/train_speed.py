@@ -143,7 +143,7 @@ def main() -> None:
     )
     tut_r, ours_r = [round(t, 2) for t in tut], [round(t, 2) for t in ours]
     table += f"All epoch times: tutorial {tut_r}, vaekit {ours_r}.\n"
-    append_results(f"Training speed on MNIST, {device.type} (benchmarks/train_speed.py)", table)
+    append_results(f"Training speed on MNIST, {device.type}", table)
 
 
 if __name__ == "__main__":

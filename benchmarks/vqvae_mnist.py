@@ -99,7 +99,7 @@ def main() -> None:
         "| samples | Fréchet distance | mean max-confidence | classes covered (>= 1%) "
         "| class histogram |\n| --- | --- | --- | --- | --- |\n" + rows
     )
-    append_results("VQ-VAE on MNIST (benchmarks/vqvae_mnist.py)", body)
+    append_results("VQ-VAE on MNIST", body)
     print(body)
 
 

@@ -67,7 +67,7 @@ def main() -> None:
         "| model | epochs | minutes | all losses finite | saved, loaded, sampled | last train "
         "loss | test loss (nats) |\n| --- | --- | --- | --- | --- | --- | --- |\n" + "\n".join(rows)
     )
-    append_results("Model zoo: 3-epoch runs with default flags (benchmarks/zoo_smoke.py)", body)
+    append_results("Model zoo: 3-epoch runs with default flags", body)
 
 
 if __name__ == "__main__":

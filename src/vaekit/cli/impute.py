@@ -21,8 +21,8 @@ from vaekit.cli.options import (
     seed_option,
     stderr_console,
 )
+from vaekit.column_types import TYPES_HELP
 from vaekit.errors import ConfigError, DataError
-from vaekit.tabular.inputs import TYPES_HELP
 
 app = typer.Typer(help="Fill missing values with a MIWAE (Mattei & Frellsen 2019).",
                   no_args_is_help=True)  # fmt: skip
@@ -55,10 +55,10 @@ def fit_command(
     Imputed numbers keep to what was observed: clipped to each column's observed
     [min, max] and rounded to its observed number of decimals.
     """
+    from vaekit.column_types import parse_types
     from vaekit.data.table import describe_types, read_csv
     from vaekit.io.run import write_run_json
     from vaekit.tabular.imputer import VAEImputer
-    from vaekit.tabular.inputs import parse_types
 
     console = stderr_console()
     check_out_dir(out, console)

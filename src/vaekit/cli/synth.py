@@ -25,8 +25,8 @@ from vaekit.cli.options import (
     seed_option,
     stderr_console,
 )
+from vaekit.column_types import TYPES_HELP, parse_types
 from vaekit.errors import ConfigError, DataError, ModelFileError
-from vaekit.tabular.inputs import TYPES_HELP, parse_types
 
 if TYPE_CHECKING:
     from vaekit.data.table import Table

@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from vaekit.column_types import COLUMN_TYPES as COLUMN_TYPES  # re-exported
 from vaekit.errors import DataError
 
-COLUMN_TYPES = ("numeric", "integer", "categorical", "boolean", "datetime")
 #: cells read as missing (case-sensitive, after stripping spaces)
 MISSING = frozenset({"", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"})
 #: a column whose present cells are at least this share numbers, but not all, is refused

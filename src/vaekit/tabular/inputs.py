@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from vaekit.data.table import COLUMN_TYPES, Table, from_cells, parse_column, read_cells, read_csv
+from vaekit.column_types import TYPES_HELP as TYPES_HELP  # re-exported
+from vaekit.column_types import parse_types as parse_types  # re-exported: the one parser
+from vaekit.data.table import Table, from_cells, parse_column, read_cells, read_csv
 from vaekit.errors import ConfigError, DataError
 
 
@@ -23,29 +25,6 @@ def as_table(data: Any, types: dict[str, str] | None = None) -> tuple[Table, str
         return Table.from_pandas(data, types), "pandas"
     raise DataError(f"expected a pandas DataFrame, a vaekit Table or a CSV path, "
                     f"got {type(data).__name__}")  # fmt: skip
-
-
-#: the help of ``--types`` in every table command
-TYPES_HELP = ("Column types instead of the inferred ones, e.g. age=integer,zip=categorical "
-              f"(types: {', '.join(COLUMN_TYPES)}).")  # fmt: skip
-
-
-def parse_types(spec: str | None) -> dict[str, str] | None:
-    """``--types "age=integer,zip=categorical"`` as ``{"age": "integer", "zip":
-    "categorical"}`` (``None`` when not given); an unknown type is refused naming the
-    choices."""
-    if not spec:
-        return None
-    out = {}
-    for item in spec.split(","):
-        if "=" not in item:
-            raise ConfigError(f"--types {item!r}: write column=type, e.g. zip=categorical")
-        name, kind = (part.strip() for part in item.split("=", 1))
-        if kind not in COLUMN_TYPES:
-            raise ConfigError(f"--types {name}={kind}: unknown type; choose from "
-                              f"{', '.join(COLUMN_TYPES)}")  # fmt: skip
-        out[name] = kind
-    return out
 
 
 def read_fitted_csv(path: str | Path, expected: dict[str, str]) -> Table:

@@ -1,5 +1,7 @@
 """vaekit: variational autoencoders on PyTorch.
 
+Examples
+--------
 >>> import vaekit
 >>> run = vaekit.fit(vaekit.Config())          # doctest: +SKIP
 >>> model = vaekit.load(run)                   # doctest: +SKIP

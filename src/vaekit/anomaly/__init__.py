@@ -1,5 +1,7 @@
 """Anomaly detection with VAEs, with the scikit-learn / PyOD detector interface.
 
+Examples
+--------
 >>> from vaekit.anomaly import VAEDetector
 >>> det = VAEDetector(contamination=0.05).fit(X_train)      # doctest: +SKIP
 >>> scores = det.decision_function(X_test)                  # doctest: +SKIP

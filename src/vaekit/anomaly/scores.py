@@ -14,6 +14,8 @@ from vaekit.estimators.row_noise import own_rng, shared_normal
 from vaekit.models import VAE
 
 SCORES = ("elbo", "iwae", "recon", "elbo-complexity")
+"""The anomaly scores a detector can compute (``VAEDetector(scoring=...)``)."""
+
 #: floats of (samples x batch x features) held at once while scoring
 _CHUNK_FLOATS = 1 << 24
 

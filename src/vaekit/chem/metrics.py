@@ -32,12 +32,12 @@ from vaekit.chem.similarity import cosine_similarity, tanimoto_aggregate
 from vaekit.chem.undefined import UndefinedMetricWarning, fcd_reason, scaffold_reason
 from vaekit.errors import DataError
 
-#: the order of MOSES's table
 METRIC_ORDER = (
     "valid", "unique@1000", "unique@10000", "FCD/Test", "SNN/Test", "Frag/Test", "Scaf/Test",
     "FCD/TestSF", "SNN/TestSF", "Frag/TestSF", "Scaf/TestSF", "IntDiv", "IntDiv2", "Filters",
     "logP", "SA", "QED", "weight", "Novelty",
 )  # fmt: skip
+"""The metric names in the order of MOSES's table."""
 
 
 def moses_metrics(

@@ -79,17 +79,18 @@ def penalized_logp(mol: Any) -> float:
     )
 
 
-#: the MOSES property distributions, by their names in MOSES's table
 MOSES_PROPERTIES: dict[str, Callable[[Any], float]] = {
     "logP": logp,
     "SA": sa_score,
     "QED": qed,
     "weight": weight,
 }
+"""The MOSES property distributions, by their names in MOSES's table: RDKit molecule ->
+value."""
 
-#: objectives for latent-space optimization
 OBJECTIVES: dict[str, Callable[[Any], float]] = {
     "qed": qed,
     "plogp": penalized_logp,
     "logp": logp,
 }
+"""Objectives of latent-space optimization (``--objective``): RDKit molecule -> value."""

@@ -21,6 +21,7 @@ from vaekit.io.run_dir import EVALUATION_FILE
 from vaekit.io.safe import atomic_write_text
 
 DEFAULT_METRICS = ("elbo", "recon", "latent", "probe")
+"""The metrics ``evaluate_run`` computes by default (``probe`` only with labels)."""
 #: the defaults of sequence models (no fixed-shape reconstruction, no labels)
 SEQUENCE_METRICS = ("elbo", "latent", "sequence")
 

@@ -58,6 +58,7 @@ class Metric:
 
 
 METRICS: dict[str, Metric] = {}
+"""Every registered metric by name (``vaekit evaluate --metrics``)."""
 
 
 def register_metric(name: str, description: str) -> Callable:

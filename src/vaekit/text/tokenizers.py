@@ -20,14 +20,23 @@ from vaekit.errors import ConfigError, DataError
 
 PAD, BOS, EOS, UNK = "<pad>", "<bos>", "<eos>", "<unk>"
 SPECIALS = (PAD, BOS, EOS, UNK)
-PAD_ID, BOS_ID, EOS_ID, UNK_ID = 0, 1, 2, 3
+"""The special tokens, in the order of their ids 0-3."""
+PAD_ID = 0
+"""Id of ``<pad>`` (fills a batch's shorter rows)."""
+BOS_ID = 1
+"""Id of ``<bos>`` (the decoder's first input)."""
+EOS_ID = 2
+"""Id of ``<eos>`` (ends every sequence)."""
+UNK_ID = 3
+"""Id of ``<unk>`` (a token outside the vocabulary)."""
 KINDS = ("char", "smiles", "word")
+"""The tokenizer kinds (``data.tokenizer``)."""
 
-#: the atom-level SMILES pattern of Schwaller et al. (2019): bracket atoms, two-letter
-#: elements (Br, Cl), aromatic atoms, bonds, branches, ring-bond digits and %NN
 SMILES_PATTERN = re.compile(
     r"(\[[^\]]+]|Br?|Cl?|N|O|S|P|F|I|b|c|n|o|s|p|\(|\)|\.|=|#|-|\+|\\|/|:|~|@|\?|>|\*|\$|%[0-9]{2}|[0-9])"
 )
+"""The atom-level SMILES pattern of Schwaller et al. (2019): bracket atoms, two-letter
+elements (Br, Cl), aromatic atoms, bonds, branches, ring-bond digits and %NN."""
 #: words (with an apostrophe contraction kept whole), numbers, and each other mark alone
 WORD_PATTERN = re.compile(r"[^\W_]+(?:'[^\W_]+)*|\S")
 

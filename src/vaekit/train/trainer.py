@@ -76,6 +76,8 @@ class Trainer:
         What the posterior-collapse warning suggests, in the caller's terms (default: the
         options of ``vaekit train``).
 
+    Notes
+    -----
     Under ``torchrun`` (a process group is running) the model trains with
     DistributedDataParallel: each global batch of ``batch_size`` is split across the
     ranks, and only rank 0 prints and writes files. Stopped by Ctrl-C or SIGTERM, it

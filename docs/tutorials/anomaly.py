@@ -93,7 +93,8 @@ for name, value in auc.items():
 # %% [markdown]
 # At full size, in our run on a 2-core CPU: `elbo` 0.78, `iwae` 0.73, `recon` 0.67 and the
 # Isolation Forest 0.94 (the default of about 3,000 steps is some 150 epochs here). On
-# cardio the forest wins clearly; over the ten ODDS sets the benchmark in the README gives
+# cardio the forest wins clearly; over the ten ODDS sets the benchmark on the
+# [Anomaly page](../applications/anomaly.md) gives
 # a mean ROC-AUC of 0.803 for one VAE and 0.808 for an ensemble of three (`n_models=3`),
 # against 0.809 for the Isolation Forest. A VAE earns its keep on data a forest handles
 # badly, such as images (`data_kind="image"`), rather than on small tables.

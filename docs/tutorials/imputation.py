@@ -91,8 +91,8 @@ for name, value in errors.items():
 
 # %% [markdown]
 # At full size our run gives 0.839 for `VAEImputer`, 0.995 for the column means and 0.852
-# for `IterativeImputer`, on this one mask and seed. Over five masks, the README's
-# benchmark has the MIWAE at 0.829 against 0.893 for MICE on this table.
+# for `IterativeImputer`, on this one mask and seed. Over five masks, the benchmark on
+# the [Imputation page](../applications/imputation.md) has the MIWAE at 0.829 against 0.893 for MICE on this table.
 #
 # ## A figure
 #

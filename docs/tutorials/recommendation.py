@@ -52,7 +52,7 @@ ease = Recommender("ease").fit(LOG)
 
 # %% [markdown]
 # Mult-VAE follows the paper: `[items -> 600 -> 200 -> 600 -> items]`, tanh, dropout 0.5 on
-# the input, and a KL weight annealed towards 0.2. ML-100K has only 738 training users, so
+# the input, and a KL weight annealed towards 0.2. ML-100K has only 750 training users (the default split), so
 # we use a batch of 100 instead of the paper's 500. The fit scores the validation users'
 # NDCG@100 after every epoch and keeps the best epoch's weights.
 #
@@ -68,7 +68,7 @@ for name, r in results.items():
 # NDCG@100 rewards putting a user's held-out films near the top of the 100 recommended
 # (1 = all at the top). At full size our run gives popularity 0.246, EASE 0.466 and
 # Mult-VAE 0.463 (94 test users of one split; the ± is a standard error over them). The
-# README's benchmark averages five splits: Mult-VAE 0.441, EASE 0.452 and popularity 0.250;
+# benchmark on the [Recommendation page](../applications/recommendation.md) averages five splits: Mult-VAE 0.441, EASE 0.452 and popularity 0.250;
 # on a set this small, EASE is as good a model and much cheaper to fit.
 
 # %%
@@ -91,7 +91,7 @@ plt.close(fig)
 # ![NDCG@100 of three recommenders; Mult-VAE's validation curve](figures/recommendation/ndcg.png)
 #
 # At full size the validation NDCG@100 peaks within some 30-40 epochs and then declines as
-# the network overfits the 738 training users; the fit keeps the best epoch's weights, and
+# the network overfits the 750 training users; the fit keeps the best epoch's weights, and
 # `early_stopping=N` (`--early-stopping N`) stops after N epochs without improvement.
 #
 # ## Top 10 for a user

@@ -82,7 +82,8 @@ print("hardest columns:", ", ".join(f"{name} {score:.3f}" for name, score in wor
 
 # %% [markdown]
 # At full size this run gives a quality score of 0.92 (column shapes 0.92, pair trends
-# 0.92); the README's benchmark has vaekit's TVAE at 0.917 on Adult against 0.821 for SDV
+# 0.92); the benchmark on the
+# [Synthetic tables page](../applications/synthetic-tables.md) has vaekit's TVAE at 0.917 on Adult against 0.821 for SDV
 # 2.0's TVAE in the same run.
 #
 # ## Marginals

@@ -25,6 +25,27 @@ def _seed() -> None:
 
 
 @pytest.fixture(scope="session")
+def dsprites_rendering(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, np.ndarray]:
+    """All 737,280 dSprites images rendered from scratch once per session (about a minute and
+    a half), and a cache directory (for ``XDG_CACHE_HOME``) that holds them, so the tests that
+    train on dSprites never render again."""
+    from vaekit.data.dsprites import render_packed, save_cache
+
+    cache = tmp_path_factory.mktemp("dsprites-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(cache))
+        bits = render_packed()
+        save_cache(bits)
+    return cache, bits
+
+
+@pytest.fixture(scope="session")
+def dsprites_cache(dsprites_rendering: tuple[Path, np.ndarray]) -> Path:
+    """The cache directory of :func:`dsprites_rendering`."""
+    return dsprites_rendering[0]
+
+
+@pytest.fixture(scope="session")
 def mnist_subset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Four IDX files with 600 train / 200 test images: real MNIST digits when available,
     otherwise seeded synthetic strokes (the CLI tests need only the format)."""

@@ -150,3 +150,28 @@ def test_fit_notes_a_label_column_left_among_the_features(tmp_path, capsys) -> N
                      label=False)  # fmt: skip
     code, _, err = run_cli(["anomaly", "fit", data, "--out", tmp_path / "det3", *FIT], capsys)
     assert code == 0 and "note:" not in err, err
+
+
+def test_labels_of_one_class_get_a_note_not_an_error(tmp_path, capsys):
+    """Fitting on inliers only (the usual case) with --label-column used to train, then exit
+    2 on "ROC-AUC needs both inliers and outliers"; now the fit ends and says why there is
+    no ROC-AUC, and a mixed file still gets one."""
+    rows = ["a,b,is_fault"] + [f"{i % 7},{i % 5},0" for i in range(40)]
+    (tmp_path / "ok.csv").write_text("\n".join(rows) + "\n")
+    det = tmp_path / "det"
+    loud = [a for a in FIT if a != "-q"]  # the note is what is tested
+    code, out, err = run_cli(["anomaly", "fit", tmp_path / "ok.csv", "--out", det,
+                              "--label-column", "is_fault", *loud], capsys)  # fmt: skip
+    assert code == 0, err
+    assert "labels in 'is_fault' are all inliers (0): no training ROC-AUC" in err
+    assert out.strip() == str(det)
+    code, _, err = run_cli(["anomaly", "score", det, tmp_path / "ok.csv", "--label-column",
+                            "is_fault", "-o", tmp_path / "s.csv"], capsys)  # fmt: skip
+    assert code == 0, err
+    assert "all inliers (0): no ROC-AUC" in err
+    mixed = rows[:-1] + ["9,9,1"]
+    (tmp_path / "mixed.csv").write_text("\n".join(mixed) + "\n")
+    code, _, err = run_cli(["anomaly", "score", det, tmp_path / "mixed.csv", "--label-column",
+                            "is_fault", "-o", tmp_path / "s2.csv"], capsys)  # fmt: skip
+    assert code == 0, err
+    assert "ROC-AUC 1.0000" in err or "ROC-AUC 0." in err

@@ -10,41 +10,24 @@ import shlex
 from pathlib import Path
 
 import pytest
+from code_blocks import ROOT, blocks, pages, shell_lines
 
 from vaekit.cli.app import main
 
-ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
-DOCS = ROOT / "docs"
-
-
-def pages() -> list[Path]:
-    """The README and every Markdown page under ``docs/``."""
-    return [README, *sorted(DOCS.rglob("*.md"))]
 
 
 def shown_commands(page: Path) -> list[tuple[str, int]]:
-    """The ``vaekit ...`` lines of ``page``'s bash blocks, without their comments, each with
-    the line it starts on (a block may be indented, as inside a list item)."""
-    commands, in_bash, pending, start = [], False, "", 0
-    for number, raw in enumerate(page.read_text().splitlines(), start=1):
-        line = raw.strip()
-        if line.startswith("```"):
-            in_bash = line == "```bash"
-            pending = ""
+    """The ``vaekit ...`` lines of ``page``'s bash blocks (also those under ``torchrun`` or
+    ``python -m``), each with the line its block starts on."""
+    commands = []
+    for block in blocks(page):
+        if block.lang != "bash":
             continue
-        if not in_bash:
-            continue
-        text = pending + line.split(" # ")[0].split("  #")[0].strip()
-        if not pending:
-            start = number
-        if text.endswith("\\"):  # continued on the next line
-            pending = text[:-1]
-            continue
-        pending = ""
-        text = re.sub(r"^(torchrun .*? -m |python -m )vaekit", "vaekit", text)
-        if text.startswith("vaekit ") and "$(" not in text and "|" not in text:
-            commands.append((text, start))
+        for line in shell_lines(block.text):
+            line = re.sub(r"^(torchrun .*? -m |python -m )vaekit", "vaekit", line)
+            if line.startswith("vaekit ") and "$(" not in line and "|" not in line:
+                commands.append((line, block.line))
     return commands
 
 
@@ -74,15 +57,6 @@ def test_shown_command_parses(where, command, capsys):
         main([*args, "--help"])
     err = capsys.readouterr().err
     assert done.value.code == 0, f"{where}: {command}: {err}"
-
-
-def test_indented_blocks_and_continued_lines_are_read(tmp_path):
-    page = tmp_path / "page.md"
-    page.write_text(
-        "1. Train:\n\n    ```bash\n    vaekit train --epochs 2 \\\n      --latent-dim 2  # note\n"
-        "    ```\n\n```python\nvaekit train --nothing\n```\n"
-    )
-    assert shown_commands(page) == [("vaekit train --epochs 2 --latent-dim 2", 4)]
 
 
 def test_the_readme_is_short_and_its_links_resolve():

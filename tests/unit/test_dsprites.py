@@ -27,8 +27,6 @@ from vaekit.data.dsprites import (
     factors_of,
     index_of,
     render,
-    render_packed,
-    save_cache,
 )
 from vaekit.data.packed import PackedImages
 from vaekit.errors import DataError
@@ -37,13 +35,12 @@ ORIGINAL = Path(os.environ.get("VAEKIT_DATA_DIR", "/nonexistent")) / "dsprites" 
 
 
 @pytest.fixture(scope="module")
-def dsprites(tmp_path_factory: pytest.TempPathFactory) -> DSprites:
-    """All 737,280 images rendered from scratch (the determinism check) and cached in a
-    private cache directory that the training tests of this module read."""
+def dsprites(dsprites_rendering: tuple[Path, np.ndarray]) -> DSprites:
+    """All 737,280 images rendered from scratch this session (the determinism check) and
+    cached in a private cache directory that the training tests of this module read."""
+    cache, bits = dsprites_rendering
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
-        bits = render_packed()
-        save_cache(bits)
+        mp.setenv("XDG_CACHE_HOME", str(cache))
         yield DSprites(bits)
 
 

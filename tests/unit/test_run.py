@@ -198,3 +198,27 @@ def test_resuming_says_when_the_thread_count_followed_the_load(
     if says:
         assert "machine's load" in note and "--threads N" in note
         assert str(records[0]["threads"]) in note and "\n" not in note
+
+
+def test_default_run_directories_of_one_second_differ(tmp_path, monkeypatch):
+    """Two bare `vaekit train` calls within one second were given the same directory, and
+    the second was refused as 'already exists and is not empty'."""
+    import datetime as dt
+
+    import vaekit
+    from vaekit.io import run_dir
+
+    class Frozen(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return cls(2026, 12, 4, 14, 30, 15)
+
+    monkeypatch.setattr(run_dir, "datetime", Frozen)
+    cfg = vaekit.Config()
+    first = run_dir.default_run_dir(cfg, tmp_path)
+    assert first == tmp_path / "vae-mnist-20261204-143015"
+    first.mkdir()
+    second = run_dir.default_run_dir(cfg, tmp_path)
+    assert second == tmp_path / "vae-mnist-20261204-143015-2"
+    second.mkdir()
+    assert run_dir.default_run_dir(cfg, tmp_path).name.endswith("-3")

@@ -89,7 +89,6 @@ def fit_command(
     from vaekit.anomaly import VAEDetector
     from vaekit.anomaly.columns import LabelColumnWarning, label_like_columns, label_note
     from vaekit.anomaly.files import read_rows
-    from vaekit.anomaly.metrics import detection_report
     from vaekit.io.run import write_run_json
 
     scoring = deprecated_alias(old_score, scoring, "anomaly fit --score", "--scoring")
@@ -119,10 +118,7 @@ def fit_command(
         f"{det.threshold_:.4g} flags {int(det.labels_.sum())} training rows"
     )
     if y is not None:
-        rep = detection_report(y, det.decision_scores_)
-        console.print(
-            f"training ROC-AUC {rep['roc_auc']:.4f}, precision@n {rep['precision_at_n']:.4f}"
-        )
+        _print_report(console, y, det.decision_scores_, label_column, "training ")
     emit_result(out)
 
 
@@ -149,7 +145,6 @@ def score_command(
     from vaekit.anomaly import VAEDetector
     from vaekit.anomaly.columns import ColumnMismatchError
     from vaekit.anomaly.files import read_rows
-    from vaekit.anomaly.metrics import detection_report
 
     output = deprecated_alias(old_out, output, "anomaly score --out", "-o/--output")
     console = stderr_console()
@@ -175,5 +170,24 @@ def score_command(
         emit_result("\n".join(",".join(r) for r in [header, *rows]))
     console.print(f"{len(scores)} rows scored; {int(flags.sum())} above the threshold")
     if y is not None:
-        rep = detection_report(y, scores)
-        console.print(f"ROC-AUC {rep['roc_auc']:.4f}, precision@n {rep['precision_at_n']:.4f}")
+        _print_report(console, y, scores, label_column, "")
+
+
+def _print_report(console: Any, y: Any, scores: Any, column: str | None, which: str) -> None:
+    """ROC-AUC and precision@n against the labels; labels of one class only (a training set
+    of inliers, the usual case) get a note instead: neither is defined."""
+    import numpy as np
+
+    from vaekit.anomaly.metrics import check_binary, detection_report
+
+    y = check_binary(y, len(scores))
+    if y.min() == y.max():
+        kind = "outliers (1)" if y.min() == 1 else "inliers (0)"
+        console.print(
+            f"[yellow]note:[/] the labels in {column or 'y'!r} are all {kind}: no "
+            f"{which}ROC-AUC or precision@n ({int(np.sum(y))} outliers in {len(y)} rows)",
+            soft_wrap=True,
+        )
+        return
+    rep = detection_report(y, scores)
+    console.print(f"{which}ROC-AUC {rep['roc_auc']:.4f}, precision@n {rep['precision_at_n']:.4f}")

@@ -20,9 +20,15 @@ TOKENIZER_FILE = "tokenizer.json"
 
 
 def default_run_dir(cfg: Config, root: str | Path = "runs") -> Path:
-    """``runs/<model>-<dataset>-<YYYYmmdd-HHMMSS>``."""
+    """``runs/<model>-<dataset>-<YYYYmmdd-HHMMSS>``, with ``-2``, ``-3``, ... appended when a
+    run of the same second is already there (two fits started within one second)."""
     stem = Path(Path(cfg.data.dataset).name.removesuffix(".gz")).stem
-    return Path(root) / f"{cfg.model.name}-{stem}-{datetime.now():%Y%m%d-%H%M%S}"
+    base = Path(root) / f"{cfg.model.name}-{stem}-{datetime.now():%Y%m%d-%H%M%S}"
+    path, n = base, 1
+    while path.exists():
+        n += 1
+        path = base.with_name(f"{base.name}-{n}")
+    return path
 
 
 #: what a fit writes before its first checkpoint (plus temporary ``.*.tmp`` files)

@@ -10,8 +10,8 @@ import shlex
 from pathlib import Path
 
 import pytest
-from code_blocks import ROOT, blocks, pages, shell_lines
 
+from code_blocks import ROOT, blocks, pages, shell_lines
 from vaekit.cli.app import main
 
 README = ROOT / "README.md"

@@ -180,6 +180,8 @@ SMALL = {
         tokenizer=_TOKENIZER, latent_dim=3, embed_dim=8, rnn_hidden=8, decoder_hidden=8
     ),
     "rnnlm": dict(tokenizer=_TOKENIZER, embed_dim=8, decoder_hidden=8),
+    "gp-vae": dict(input_shape=(6, 2), latent_dim=3, hidden=(8, 8), kernel_scales=2),
+    "rnn-vae": dict(input_shape=(6, 2), latent_dim=3, hidden_size=8, likelihood="student-t"),
 }
 
 

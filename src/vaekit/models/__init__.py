@@ -2,12 +2,14 @@
 
 from vaekit.models import beta_vae, btcvae, cvae, factorvae, hvae, iwae  # noqa: F401, I001
 from vaekit.models import miwae, mult_vae, seq_vae, tvae, vae, vqvae  # noqa: F401, I001
+from vaekit.models import gpvae, rnn_vae  # noqa: F401, I001
 from vaekit.models.array import ArrayModel
 from vaekit.models.base import BaseModel
 from vaekit.models.beta_vae import BetaVAE
 from vaekit.models.btcvae import BetaTCVAE
 from vaekit.models.cvae import CVAE
 from vaekit.models.factorvae import FactorVAE
+from vaekit.models.gpvae import GPVAE
 from vaekit.models.hvae import HVAE
 from vaekit.models.iwae import IWAE
 from vaekit.models.registry import (
@@ -19,6 +21,7 @@ from vaekit.models.registry import (
 )
 from vaekit.models.miwae import MIWAE
 from vaekit.models.mult_vae import MultDAE, MultVAE
+from vaekit.models.rnn_vae import RNNVAE
 from vaekit.models.seq_vae import RNNLM, SeqVAE
 from vaekit.models.tvae import TVAE
 from vaekit.models.vae import VAE
@@ -28,6 +31,7 @@ __all__ = [
     "ArrayModel",
     "BaseModel",
     "RNNLM",
+    "RNNVAE",
     "SeqVAE",
     "TVAE",
     "VAE",
@@ -36,6 +40,7 @@ __all__ = [
     "BetaVAE",
     "CVAE",
     "FactorVAE",
+    "GPVAE",
     "HVAE",
     "IWAE",
     "MIWAE",

@@ -20,6 +20,7 @@ KINDS: dict[str, str] = {
     "imputer": "vaekit impute fit",
     "synthesizer": "vaekit synth fit",
     "recommender": "vaekit recommend fit",
+    "timeseries": "vaekit timeseries fit",
 }
 #: the commands that use each kind of run
 USES: dict[str, str] = {
@@ -28,6 +29,7 @@ USES: dict[str, str] = {
     "imputer": "vaekit impute transform",
     "synthesizer": "vaekit synth sample|report",
     "recommender": "vaekit recommend evaluate|top-k",
+    "timeseries": "vaekit timeseries impute|sample|report",
 }
 #: the file each kind wrote before ``run.json`` existed (format 0)
 _LEGACY_MARKERS = (

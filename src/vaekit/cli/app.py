@@ -26,6 +26,7 @@ from vaekit.cli import (
     sample,
     sweep,
     synth,
+    timeseries,
     train,
     train_prior,
 )
@@ -35,7 +36,8 @@ from vaekit.errors import VaekitError
 app = typer.Typer(
     name="vaekit",
     help="Variational autoencoders on PyTorch: train, sample, evaluate, plot, report, "
-    "detect anomalies, generate molecules, synthesize tables, recommend items.",
+    "detect anomalies, generate molecules, synthesize tables, recommend items, impute and "
+    "generate time series.",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -58,6 +60,7 @@ app.add_typer(molecules.app, name="molecules")
 app.add_typer(synth.app, name="synth")
 app.add_typer(impute.app, name="impute")
 app.add_typer(recommend.app, name="recommend")
+app.add_typer(timeseries.app, name="timeseries")
 
 
 def _name_arguments(command: Any) -> None:

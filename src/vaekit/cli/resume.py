@@ -83,6 +83,10 @@ def _estimator_class(kind: str) -> Any:
         from vaekit.tabular import Synthesizer
 
         return Synthesizer
+    if kind == "timeseries":
+        from vaekit.timeseries import TimeSeriesImputer
+
+        return TimeSeriesImputer
     from vaekit.recsys import Recommender
 
     return Recommender

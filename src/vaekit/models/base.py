@@ -36,7 +36,8 @@ class BaseModel(nn.Module, abc.ABC):
     #: the name the model is registered under (set by :func:`~vaekit.models.register_model`)
     registry_name = "model"
     #: the kind of data: "array" (fixed-shape tensors), "sequence" (token ids), "table"
-    #: (a transformed mixed-type table: ``vaekit synth``) or "interactions" (click rows)
+    #: (a transformed mixed-type table: ``vaekit synth``), "interactions" (click rows) or
+    #: "series" (windows of a multivariate time series: ``vaekit timeseries``)
     modality = "array"
     #: the architectures the model can be built with
     archs: tuple[str, ...] = ARCHS

@@ -141,9 +141,11 @@ class GPVAE(BaseModel):
 
     # ------------------------------------------------------------------ use
     @torch.no_grad()
-    def sample(self, n: int, labels: Any = None) -> torch.Tensor:
-        """``n`` windows ``(n, T, C)``: GP prior trajectories, decoded to their means."""
-        return self.decode(self.prior.sample(n))
+    def sample(self, n: int, labels: Any = None, noise: bool = False) -> torch.Tensor:
+        """``n`` new windows ``(n, T, C)`` from the prior: decoded means, or with ``noise``
+        one draw of every entry from ``p(x | z)``."""
+        params = self.decode_params(self.prior.sample(n))
+        return self.likelihood.sample(params) if noise else self.likelihood.mean(params)
 
     @torch.no_grad()
     def draw_windows(self, x: torch.Tensor, n_draws: int) -> torch.Tensor:

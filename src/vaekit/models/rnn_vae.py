@@ -111,9 +111,11 @@ class RNNVAE(BaseModel):
                           weight)  # fmt: skip
 
     @torch.no_grad()
-    def sample(self, n: int, labels: Any = None) -> torch.Tensor:
-        """``n`` new windows ``(n, T, C)``: codes from the prior, decoded to their means."""
-        return self.decode(self.prior.sample(n, self.position.device))
+    def sample(self, n: int, labels: Any = None, noise: bool = False) -> torch.Tensor:
+        """``n`` new windows ``(n, T, C)`` from the prior: decoded means, or with ``noise``
+        one draw of every entry from ``p(x | z)``."""
+        params = self.decode_params(self.prior.sample(n, self.position.device))
+        return self.likelihood.sample(params) if noise else self.likelihood.mean(params)
 
     @torch.no_grad()
     def draw_windows(self, x: torch.Tensor, n_draws: int) -> torch.Tensor:

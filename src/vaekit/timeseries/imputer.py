@@ -261,13 +261,15 @@ class TimeSeriesImputer(TransformerMixin, VAEEstimator):
         return np.stack(done) if kind == "array" else done
 
     @torch.no_grad()
-    def sample(self, n: int) -> np.ndarray:
-        """``n`` new windows ``(n, window, C)`` in the data's units, from the model's prior."""
+    def sample(self, n: int, noise: bool = True) -> np.ndarray:
+        """``n`` new windows ``(n, window, C)`` in the data's units, from the model's prior:
+        with ``noise`` (the default) every entry drawn from the likelihood, else the decoded
+        means (smoother than data)."""
         self._check_fitted()
         if not (isinstance(n, (int, np.integer)) and n >= 1):
             raise ConfigError(f"n must be a positive integer, got {n!r}")
         with seeded(self._draw_seed(), self.model_.device):
-            w = self.model_.sample(int(n)).cpu().double().numpy()
+            w = self.model_.sample(int(n), noise=noise).cpu().double().numpy()
         return self.scaler_.inverse(w)
 
     def _draw_seed(self) -> int:

@@ -51,6 +51,9 @@ def build_model(cfg: Config, data: DataBundle) -> VAE:
     if cls.modality == "table":
         raise DataError(f"model {m.name!r} models mixed-type tables: fit it with "
                         "'vaekit synth fit TABLE.csv --out RUN'")  # fmt: skip
+    if cls.modality == "series":
+        raise DataError(f"model {m.name!r} models time series: fit it with 'vaekit "
+                        f"timeseries fit SERIES.csv --out RUN --model {m.name}'")  # fmt: skip
     if cls.modality == "interactions":
         raise DataError(f"model {m.name!r} recommends items from clicks: fit it with "
                         f"'vaekit recommend fit LOG.csv --out RUN --model {m.name}'")  # fmt: skip

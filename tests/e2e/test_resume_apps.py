@@ -62,6 +62,19 @@ def _click_log(path: Path, n_users: int = 300, n_items: int = 80, seed: int = 0)
     return path
 
 
+def _series_csv(path: Path, n: int = 400, seed: int = 0) -> Path:
+    """Four daily channels (two shared waves plus noise), some cells empty."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)[:, None]
+    x = np.sin(t / 7 + rng.uniform(0, 6, 4)) + 0.2 * rng.standard_normal((n, 4))
+    cells = np.array([[f"{v:.4f}" for v in row] for row in x], dtype=object)
+    cells[rng.random(cells.shape) < 0.1] = ""
+    days = np.datetime64("2000-01-01") + np.arange(n)
+    rows = [f"{d}," + ",".join(row) for d, row in zip(days, cells, strict=True)]
+    path.write_text("date,a,b,c,d\n" + "\n".join(rows) + "\n")
+    return path
+
+
 #: kind -> (data maker, fit arguments after the data file); small fits of many epochs
 FITS = {
     "detector": (_table_csv, ["anomaly", "fit", "{data}", "--epochs", "20",
@@ -72,6 +85,8 @@ FITS = {
                                  "--batch-size", "50"]),
     "recommender": (_click_log, ["recommend", "fit", "{data}", "--epochs", "40",
                                  "--batch-size", "50", "--hidden", "32", "--latent-dim", "16"]),
+    "timeseries": (_series_csv, ["timeseries", "fit", "{data}", "--epochs", "40",
+                                 "--window", "12"]),
 }  # fmt: skip
 
 

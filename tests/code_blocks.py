@@ -142,7 +142,7 @@ def vaekit_args(command: str) -> list[str] | None:
 # ------------------------------------------------------------------------- smoke size
 #: commands that train, with the epochs they get at smoke size
 FITS = {"train": 1, "sweep": 1, "train-prior": 1, "anomaly fit": 2, "synth fit": 2,
-        "impute fit": 2, "recommend fit": 2}  # fmt: skip
+        "impute fit": 2, "recommend fit": 2, "timeseries fit": 2}  # fmt: skip
 #: ``--set`` options every ``train`` and ``sweep`` gets: a few hundred examples, a small
 #: held-out subset, a few steps per epoch on data drawn on demand (dSprites)
 SMOKE_SETS = ("data.max_examples=600", "train.held_out_examples=200")
@@ -213,7 +213,7 @@ PY_REWRITES = (
     (r"\b10_000\b", "100"),
 )
 #: estimators whose default schedule is long: calls without ``epochs=`` get ``epochs=2``
-ESTIMATORS = ("VAEDetector", "Synthesizer", "VAEImputer", "Recommender")
+ESTIMATORS = ("VAEDetector", "Synthesizer", "VAEImputer", "Recommender", "TimeSeriesImputer")
 
 
 def smoke_python(code: str) -> str:

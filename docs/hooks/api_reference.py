@@ -31,6 +31,7 @@ PACKAGES = (
     "vaekit.chem",
     "vaekit.text",
     "vaekit.eval",
+    "vaekit.timeseries",
 )
 FOLDER = "reference/api"
 SOURCE = "src"  # where the package lives, from the folder holding mkdocs.yml

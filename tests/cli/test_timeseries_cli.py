@@ -149,3 +149,31 @@ def test_timegan_windows_and_bad_input():
     assert w.max() == pytest.approx(28 / 29, abs=1e-6)
     with pytest.raises(Exception, match="same shape"):
         discriminative_score(w, w[:, :12])
+
+
+def test_report_with_generation_scores(tmp_path, capsys, monkeypatch, fitted):
+    """--generation scores generated windows (TimeGAN protocol; the post-hoc GRUs cut to a
+    few steps here) and refuses a series with missing values."""
+    from vaekit.timeseries import generation
+
+    for name in ("discriminative_score", "predictive_score"):
+        full = getattr(generation, name)
+        monkeypatch.setattr(generation, name,
+                            lambda a, b, seed=0, _f=full: _f(a, b, seed, iterations=20))
+    rng = np.random.default_rng(1)
+    days = np.datetime64("2020-01-01") + np.arange(80)
+    x = np.cumsum(rng.normal(size=(80, 3)), 0)
+    path = tmp_path / "complete.csv"
+    path.write_text("date,a,b,c\n" + "\n".join(f"{d}," + ",".join(f"{v:.4f}" for v in row)
+                                               for d, row in zip(days, x, strict=True)))
+    run = tmp_path / "g"
+    code, _, err = run_cli(["timeseries", "fit", path, "--out", run, "--model", "rnn-vae",
+                            "--scaling", "minmax", "-q", *FIT], capsys)  # fmt: skip
+    assert code == 0, err
+    code, _, err = run_cli(["timeseries", "report", run, "--generation"], capsys)
+    assert code == 0, err
+    scores = json.loads((run / "report.json").read_text())["generation"]
+    assert 0 <= scores["discriminative"] <= 0.5 and scores["predictive"] > 0
+    assert "discriminative" in err and "real data" in err
+    code, _, err = run_cli(["timeseries", "report", fitted, "--generation"], capsys)
+    assert code == 2 and "complete series" in err

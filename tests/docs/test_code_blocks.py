@@ -120,6 +120,22 @@ def _molecules(cwd: Path, ns: dict) -> None:
     ns.update(smiles=train[600:800], train_smiles=train[800:], start_smiles=test[:2])
 
 
+def _series_files(cwd: Path, ns: dict) -> None:
+    """pm10_daily_wide.csv.gz (300 days from 2002, every station) and stocks_daily.csv.gz
+    (300 trading days of GOOG and of AAPL, long format), cut from the real files."""
+    folder = DATA / "timeseries"
+    with gzip.open(folder / "de_pm10_air" / "pm10_daily_wide.csv.gz", "rt") as f:
+        lines = f.readlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith('"2002-01-01"'))
+    with gzip.open(cwd / "pm10_daily_wide.csv.gz", "wt") as f:
+        f.writelines([lines[0], *lines[start : start + 300]])
+    with gzip.open(folder / "stocks" / "stocks_daily.csv.gz", "rt") as f:
+        lines = f.readlines()
+    rows = [ln for t in ("GOOG", "AAPL") for ln in [x for x in lines if x.startswith(t)][:300]]
+    with gzip.open(cwd / "stocks_daily.csv.gz", "wt") as f:
+        f.writelines([lines[0], *rows])
+
+
 def _config_file(cwd: Path, ns: dict) -> None:
     (cwd / "my.yaml").write_text("model:\n  latent_dim: 8\ntrain:\n  batch_size: 64\n")
 
@@ -150,6 +166,7 @@ SETUP: dict[str, tuple[list[Callable[[Path, dict], None]], dict[str, str]]] = {
     "docs/applications/synthetic-tables.md": ([_adult], {}),
     "docs/applications/recommendation.md": ([_clicks], {}),
     "docs/applications/molecules.md": ([_molecules], {}),
+    "docs/applications/timeseries.md": ([_series_files], {}),
     "docs/concepts.md": ([_config_file], {}),
     "docs/training.md": ([_config_file, _train("--model", "cvae", "--out", "runs/cvae")], {}),
     "docs/evaluation.md": ([_train("--model", "cvae", "--out", "runs/cvae"), _classifier_bar],

@@ -120,3 +120,25 @@ def test_gp_prior_options_are_checked():
         GPPrior(2, 4, kernel_scales=3)
     with pytest.raises(ConfigError, match="window_size"):
         create_model("gp-vae", input_shape=(12, 3), window_size=2)
+
+
+def test_input_dropout_hides_observed_entries_from_the_encoder_in_training_only():
+    from vaekit.models.gpvae import hide_inputs
+
+    torch.manual_seed(0)
+    x = _window(b=200, missing=0.3)
+    hidden = hide_inputs(x, 0.4)
+    was_missing = torch.isnan(x)
+    assert torch.isnan(hidden[was_missing]).all()  # missing stays missing
+    share = torch.isnan(hidden[~was_missing]).float().mean().item()
+    assert 0.37 < share < 0.43
+    model = create_model("gp-vae", input_shape=(12, 3), latent_dim=2, input_dropout=0.4)
+    model.eval()
+    plain = create_model("gp-vae", input_shape=(12, 3), latent_dim=2).eval()
+    plain.load_state_dict(model.state_dict())
+    torch.manual_seed(1)
+    a = model.loss(x).total
+    torch.manual_seed(1)
+    assert torch.equal(a, plain.loss(x).total)  # evaluation: the encoder sees every entry
+    with pytest.raises(ConfigError, match="input_dropout"):
+        create_model("rnn-vae", input_shape=(12, 3), input_dropout=1.0)

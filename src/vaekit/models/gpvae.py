@@ -27,6 +27,21 @@ def check_window(model: Any, x: torch.Tensor) -> None:
                         f"got {tuple(x.shape)}")  # fmt: skip
 
 
+def check_dropout(rate: float) -> float:
+    """``input_dropout`` checked: in [0, 1)."""
+    if not 0 <= rate < 1:
+        raise ConfigError(f"input_dropout must be in [0, 1), got {rate}")
+    return float(rate)
+
+
+def hide_inputs(x: torch.Tensor, rate: float) -> torch.Tensor:
+    """``x`` with a random share ``rate`` of its observed entries set to NaN (missing)."""
+    if rate <= 0:
+        return x
+    drop = (torch.rand_like(x) < rate) & ~torch.isnan(x)
+    return x.masked_fill(drop, float("nan"))
+
+
 def encoder_input(x: torch.Tensor) -> torch.Tensor:
     """The zero-filled window and its observation mask side by side ``(B, T, 2C)``."""
     mask = ~torch.isnan(x)
@@ -69,6 +84,10 @@ class GPVAE(BaseModel):
         Weight of the KL term.
     k
         Posterior samples per window in the training objective (their mean).
+    input_dropout
+        In training, the share of observed entries hidden from the encoder (the likelihood
+        still scores them), so that the encoder learns to infer entries it does not see:
+        the masked-imputation task of SAITS (Du et al. 2023) applied to the VAE.
     """
 
     modality = "series"
@@ -89,6 +108,7 @@ class GPVAE(BaseModel):
         beta: float = 1.0,
         k: int = 1,
         activation: str = "relu",
+        input_dropout: float = 0.0,
     ) -> None:
         super().__init__()
         if len(input_shape) != 2 or min(input_shape) < 1:
@@ -100,6 +120,7 @@ class GPVAE(BaseModel):
         self.input_shape = tuple(int(s) for s in input_shape)
         steps, channels = self.input_shape
         self.latent_dim, self.beta, self.k = int(latent_dim), float(beta), int(k)
+        self.input_dropout = check_dropout(input_dropout)
         self.conv = nn.Conv1d(2 * channels, hidden[0], window_size, padding=window_size // 2)
         self.encoder = MLP(hidden[0], list(hidden[1:]), 3 * self.latent_dim, activation)
         self.act = get_activation(activation)
@@ -128,7 +149,7 @@ class GPVAE(BaseModel):
     def loss(self, x: torch.Tensor, y: torch.Tensor | None = None, kl_weight: float = 1.0,
              free_bits: float = 0.0) -> LossOutput:  # fmt: skip
         """``-E_q[log p(x_obs | z)] + beta * kl_weight * KL`` per window (batch mean)."""
-        q = self.encode(x)
+        q = self.encode(hide_inputs(x, self.input_dropout) if self.training else x)
         z = q.rsample(self.k)  # (k, B, D, T)
         log_px = self.likelihood.log_prob(self.decode_params(z), x).mean(0)  # (B,)
         kl = self.prior.kl(q)  # (B, D)

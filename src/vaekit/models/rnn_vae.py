@@ -14,7 +14,7 @@ from vaekit.distributions.priors import StandardNormal
 from vaekit.distributions.series import MaskedSeriesLikelihood
 from vaekit.errors import ConfigError
 from vaekit.models.base import BaseModel
-from vaekit.models.gpvae import check_window, encoder_input
+from vaekit.models.gpvae import check_dropout, check_window, encoder_input, hide_inputs
 from vaekit.models.registry import register_model
 from vaekit.objectives import LossOutput
 
@@ -45,6 +45,9 @@ class RNNVAE(BaseModel):
         ``"gaussian"`` or ``"student-t"``.
     beta
         Weight of the KL term.
+    input_dropout
+        In training, the share of observed entries hidden from the encoder (still scored
+        by the likelihood), as in :class:`~vaekit.models.gpvae.GPVAE`.
     """
 
     modality = "series"
@@ -58,6 +61,7 @@ class RNNVAE(BaseModel):
         num_layers: int = 1,
         likelihood: str = "gaussian",
         beta: float = 1.0,
+        input_dropout: float = 0.0,
     ) -> None:
         super().__init__()
         if len(input_shape) != 2 or min(input_shape) < 1:
@@ -67,6 +71,7 @@ class RNNVAE(BaseModel):
         self.input_shape = tuple(int(s) for s in input_shape)
         steps, channels = self.input_shape
         self.latent_dim, self.beta = int(latent_dim), float(beta)
+        self.input_dropout = check_dropout(input_dropout)
         self.num_layers, self.hidden_size = int(num_layers), int(hidden_size)
         self.encoder = nn.GRU(2 * channels, hidden_size, num_layers, batch_first=True)
         self.head = DiagonalGaussianHead(hidden_size, self.latent_dim)
@@ -101,7 +106,7 @@ class RNNVAE(BaseModel):
     def loss(self, x: torch.Tensor, y: torch.Tensor | None = None, kl_weight: float = 1.0,
              free_bits: float = 0.0) -> LossOutput:  # fmt: skip
         """``-E_q[log p(x_obs | z)] + beta * kl_weight * KL`` per window (batch mean)."""
-        q = self.encode(x)
+        q = self.encode(hide_inputs(x, self.input_dropout) if self.training else x)
         log_px = self.likelihood.log_prob(self.decode_params(q.rsample()), x)  # (B,)
         kl_per_dim = self.prior.kl_per_dim(q).mean(0)  # (d,)
         penalty = torch.clamp(kl_per_dim, min=free_bits) if free_bits > 0 else kl_per_dim

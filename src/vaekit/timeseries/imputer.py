@@ -77,6 +77,9 @@ class TimeSeriesImputer(TransformerMixin, VAEEstimator):
         Weight of the KL term.
     likelihood
         ``"gaussian"`` or ``"student-t"``.
+    input_dropout
+        In training, the share of observed entries hidden from the encoder but still scored,
+        so that it learns to infer what it does not see (SAITS's masked-imputation task).
     scaling
         ``"standard"`` (observed mean and standard deviation per channel) or ``"minmax"``.
     epochs
@@ -113,6 +116,7 @@ class TimeSeriesImputer(TransformerMixin, VAEEstimator):
         kernel_scales: int = 1,
         beta: float = 0.2,
         likelihood: str = "gaussian",
+        input_dropout: float = 0.0,
         scaling: str = "standard",
         epochs: int | None = None,
         batch_size: int = 64,
@@ -125,6 +129,7 @@ class TimeSeriesImputer(TransformerMixin, VAEEstimator):
         self.model, self.window, self.stride, self.latent_dim = model, window, stride, latent_dim
         self.hidden, self.kernel, self.length_scale = hidden, kernel, length_scale
         self.kernel_scales, self.beta, self.likelihood = kernel_scales, beta, likelihood
+        self.input_dropout = input_dropout
         self.scaling, self.epochs, self.batch_size, self.lr = scaling, epochs, batch_size, lr
         self.n_samples, self.random_state = n_samples, random_state
         self.device, self.verbose = device, verbose
@@ -186,10 +191,11 @@ class TimeSeriesImputer(TransformerMixin, VAEEstimator):
             return dict(input_shape=shape, latent_dim=self.latent_dim or 8,
                         hidden=list(self.hidden), kernel=self.kernel,
                         length_scale=self.length_scale, kernel_scales=self.kernel_scales,
-                        likelihood=self.likelihood, beta=self.beta)  # fmt: skip
+                        likelihood=self.likelihood, beta=self.beta,
+                        input_dropout=self.input_dropout)  # fmt: skip
         return dict(input_shape=shape, latent_dim=self.latent_dim or 16,
                     hidden_size=int(self.hidden[0]), likelihood=self.likelihood,
-                    beta=self.beta)  # fmt: skip
+                    beta=self.beta, input_dropout=self.input_dropout)  # fmt: skip
 
     def _fit_model(self, x: torch.Tensor, run: Path | None, resume: bool) -> Any:
         device = resolve_device(self.device)

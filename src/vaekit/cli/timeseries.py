@@ -77,7 +77,7 @@ def fit_command(
     latent_dim: int = typer.Option(None, "--latent-dim",
                                    help="Latent size. [default: 8 gp-vae, 16 rnn-vae]"),
     beta: float = typer.Option(0.2, "--beta", help="Weight of the KL term."),
-    likelihood: str = typer.Option("gaussian", "--likelihood", help="gaussian or student-t."),
+    likelihood: str = typer.Option("student-t", "--likelihood", help="student-t or gaussian."),
     scaling: str = typer.Option("standard", "--scaling",
                                 help="Per-channel scaling: standard or minmax."),
     time_column: TimeColumn = None,

@@ -149,7 +149,7 @@ def imputation(args: argparse.Namespace) -> str:
             "| --- | --- | --- | --- | --- | --- | --- |\n")  # fmt: skip
     return (head + "\n".join(rows) + f"\n\nMean ± standard deviation over {len(seeds)} seed(s) "
             f"of the hidden entries (and of vaekit's initialisation); vaekit: windows of 24, "
-            f"stride 1, {args.epochs or 'the automatic count of'} epochs (about 4,000 steps), "
+            f"stride 1, {args.epochs or 'the automatic count of (about 4,000 steps)'} epochs, "
             "otherwise the defaults of TimeSeriesImputer.\n")
 
 
@@ -178,7 +178,8 @@ def generation(args: argparse.Namespace) -> str:
         f"\nGOOG 2004-08-19 to 2013-03-01, {len(real):,} windows of 24 x 6, min-max scaled per "
         f"channel; {len(fake):,} generated windows; rnn-vae {args.gen_epochs} epochs, beta "
         f"{args.gen_beta}; scores over {args.repeats} seeds of the post-hoc GRUs (TimeGAN's "
-        "code: hidden size 3, 2,000 / 5,000 steps).\n"
+        "code: hidden size 3, 2,000 / 5,000 steps). Generated values are clipped to [0, 1] "
+        "(TimeGAN's generator ends in a sigmoid; vaekit's likelihood is unbounded).\n"
     )
 
 

@@ -194,3 +194,19 @@ def test_the_imputer_refuses_other_channels_and_bad_options(fitted):
         imp.sample_imputations(masked, 0)
     series = TimeSeries.from_array(masked, ["a", "b", "c"])
     assert isinstance(imp.transform(series), TimeSeries)
+
+
+def test_tiling_takes_each_step_from_one_window():
+    from vaekit.timeseries.windows import tile
+
+    values = np.arange(20, dtype=float).reshape(10, 2)
+    w = make_windows(values, 4, 4)  # starts 0, 4, 6: the last overlaps steps 6-7
+    w[2] += 100  # the last window's values differ from the one before
+    out = tile(w, 10)
+    np.testing.assert_array_equal(out[:8], values[:8])  # steps 6-7 from the second window
+    np.testing.assert_array_equal(out[8:], values[8:] + 100)  # 8-9 from the last only
+
+
+def test_compact_dates_are_dates(tmp_path):
+    s = read_series(_write(tmp_path, "date,a\n20200101,1\n20200102,2\n20200201,3\n"))
+    assert s.freq == "1D" and len(s.values) == 32

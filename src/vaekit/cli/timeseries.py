@@ -131,7 +131,7 @@ def _write_series(path: Path, series: Any, extra: dict[str, Any] | None = None) 
         for i, t in enumerate(series.times):
             stamp = str(t).replace("T00:00:00", "") if np.issubdtype(
                 series.times.dtype, np.datetime64) else f"{t:g}"  # fmt: skip
-            w.writerow([stamp, *(f"{c[i]:.6g}" for c in cols)])
+            w.writerow([stamp, *(repr(float(c[i])) for c in cols)])  # exact: observed kept
 
 
 @app.command("impute")
@@ -211,7 +211,7 @@ def sample_command(
         w.writerow(["window", "step", *imp.channels_])
         for i, win in enumerate(windows):
             for t, row in enumerate(win):
-                w.writerow([i, t, *(f"{v:.6g}" for v in row)])
+                w.writerow([i, t, *(f"{v:.8g}" for v in row)])
     console.print(f"wrote {num:,} windows of {imp.window} steps x {len(imp.channels_)} channels")
     emit_result(output)
 

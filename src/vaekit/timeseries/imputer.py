@@ -17,7 +17,7 @@ from vaekit.estimators import FitProgress, VAEEstimator, draw_seed, fingerprint,
 from vaekit.io.model_io import load
 from vaekit.models import create_model
 from vaekit.timeseries.series import TimeSeries, read_series
-from vaekit.timeseries.windows import SCALINGS, ChannelScaler, make_windows, stitch
+from vaekit.timeseries.windows import SCALINGS, ChannelScaler, make_windows, stitch, tile
 from vaekit.train.device import resolve_device
 from vaekit.train.progress import epoch_bar
 
@@ -77,7 +77,7 @@ class TimeSeriesImputer(TransformerMixin, VAEEstimator):
         Weight of the KL term.
     likelihood
         ``"student-t"`` (the default: heavy tails suit spiky series; on PM10 it lowered the
-        held-out MAE from 3.65 to 3.00 against a Gaussian) or ``"gaussian"``.
+        held-out MAE from 3.59 to 3.00 against a Gaussian, 100 epochs) or ``"gaussian"``.
     input_dropout
         In training, the share of observed entries hidden from the encoder but still scored,
         so that it learns to infer what it does not see (SAITS's masked-imputation task).
@@ -254,17 +254,16 @@ class TimeSeriesImputer(TransformerMixin, VAEEstimator):
     @torch.no_grad()
     def sample_imputations(self, X: Any, n_draws: int = 5) -> Any:
         """``n_draws`` completed copies of ``X`` for multiple imputation: each missing entry
-        drawn from ``p(x | z)`` with ``z`` from the posterior of one window (windows tile the
-        series without overlap, except the last). An array ``(n_draws, T, C)``, or a list of
-        series/DataFrames."""
+        drawn from ``p(x | z)`` with ``z`` from the posterior of the one window that gives
+        its step (windows tile the series; the last one gives only the steps the others do
+        not cover). An array ``(n_draws, T, C)``, or a list of series/DataFrames."""
         if not (isinstance(n_draws, (int, np.integer)) and n_draws >= 1):
             raise ConfigError(f"n_draws must be a positive integer, got {n_draws!r}")
         series, kind, scaled = self._prepared(X)
         x = self._windows(scaled, self.window)
         with seeded(self._draw_seed(), self.model_.device):
             draws = self.model_.draw_windows(x, n_draws).cpu().double().numpy()
-        done = [self._finish(stitch(d, len(scaled), self.window), series, kind, X)
-                for d in draws]  # fmt: skip
+        done = [self._finish(tile(d, len(scaled)), series, kind, X) for d in draws]
         return np.stack(done) if kind == "array" else done
 
     @torch.no_grad()

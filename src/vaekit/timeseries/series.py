@@ -152,8 +152,9 @@ def read_series(
     stamps = [_parse_time(path, r[ti], n) for n, r in rows]
     numeric_time = all(isinstance(s, float) for s in stamps)
     if not numeric_time and any(isinstance(s, float) for s in stamps):
-        n = next(n for (n, _), s in zip(rows, stamps, strict=True) if isinstance(s, float))
-        raise DataError(f"{path} line {n}: time {rows[0][1][ti]!r} mixes numbers and dates")
+        n, row = next((n, r) for (n, r), s in zip(rows, stamps, strict=True)
+                      if isinstance(s, float))  # fmt: skip
+        raise DataError(f"{path} line {n}: time {row[ti]!r} is a number among dates")
     times = np.array(stamps, dtype=np.float64 if numeric_time else "datetime64[s]")
     if id_column is None:
         lines = np.array([n for n, _ in rows])
@@ -212,15 +213,14 @@ def _pick_time_column(path: Path, header: list[str], given: str | None) -> str:
 
 def _parse_time(path: Path, text: str, line: int) -> float | datetime:
     text = text.strip()
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    try:
+    try:  # a date first: 20130101 is a day, not the number twenty million
         t = datetime.fromisoformat(text)
     except ValueError:
-        raise DataError(f"{path} line {line}: time {text!r} is neither a date/time "
-                        "(ISO, e.g. 2013-01-01 or 2013-01-01T06:00:00Z) nor a number") from None
+        try:
+            return float(text)
+        except ValueError:
+            raise DataError(f"{path} line {line}: time {text!r} is neither a date/time (ISO, "
+                            "e.g. 2013-01-01 or 2013-01-01T06:00:00Z) nor a number") from None
     if t.tzinfo is not None:
         t = t.astimezone(timezone.utc).replace(tzinfo=None)
     return t

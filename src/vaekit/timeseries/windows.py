@@ -53,6 +53,23 @@ def stitch(windows: np.ndarray, length: int, stride: int) -> np.ndarray:
     return total / count
 
 
+def tile(windows: np.ndarray, length: int) -> np.ndarray:
+    """``(T, C)`` from windows taken every ``window`` steps (:func:`make_windows` with
+    ``stride = window``), each step from exactly one window: the last window, which overlaps
+    the one before it, gives only the steps that one does not cover. For draws, whose
+    spread an average would shrink."""
+    n, window, channels = windows.shape
+    starts = window_starts(length, window, window)
+    if len(starts) != n:
+        raise ValueError(f"{n} windows do not tile {length} steps")
+    out = np.empty((length, channels))
+    covered = 0
+    for s, w in zip(starts, windows, strict=True):
+        out[covered : s + window] = w[covered - s :]
+        covered = s + window
+    return out
+
+
 @dataclass
 class ChannelScaler:
     """Per-channel affine scaling fitted on the observed values (NaN ignored)."""

@@ -48,12 +48,34 @@ def encoder_input(x: torch.Tensor) -> torch.Tensor:
     return torch.cat([torch.nan_to_num(x), mask.to(x.dtype)], dim=-1)
 
 
+class WindowImputation:
+    """Imputation from a window model's posterior (mixed into :class:`GPVAE` and
+    :class:`~vaekit.models.rnn_vae.RNNVAE`, which give ``encode``, ``decode``,
+    ``decode_params`` and ``likelihood``)."""
+
+    @torch.no_grad()
+    def draw_windows(self, x: torch.Tensor, n_draws: int) -> torch.Tensor:
+        """``n_draws`` completions of each window ``(n_draws, B, T, C)``: ``z ~ q(z | x_obs)``
+        then every entry from ``p(x | z)`` (observed entries are put back by the caller)."""
+        z = self.encode(x).rsample(n_draws)
+        return self.likelihood.sample(self.decode_params(z))
+
+    @torch.no_grad()
+    def impute_mean(self, x: torch.Tensor, n_samples: int = 1) -> torch.Tensor:
+        """``E[x | x_obs]`` estimated with ``n_samples`` posterior draws ``(B, T, C)`` (with
+        ``n_samples = 1``: decoded at the posterior mean, as GP-VAE imputes)."""
+        q = self.encode(x)
+        if n_samples == 1:
+            return self.decode(q.mean)
+        return self.decode(q.rsample(n_samples)).mean(0)
+
+
 @register_model(
     "gp-vae",
     "GP-VAE (Fortuin et al. 2020): a Gaussian-process prior over latent trajectories, "
     "for time series with missing values",
 )
-class GPVAE(BaseModel):
+class GPVAE(WindowImputation, BaseModel):
     """A code ``z_t`` for every step of a window, tied over time by a GP prior.
 
     The encoder reads the zero-filled window and its mask through a 1-D convolution over
@@ -167,19 +189,3 @@ class GPVAE(BaseModel):
         one draw of every entry from ``p(x | z)``."""
         params = self.decode_params(self.prior.sample(n))
         return self.likelihood.sample(params) if noise else self.likelihood.mean(params)
-
-    @torch.no_grad()
-    def draw_windows(self, x: torch.Tensor, n_draws: int) -> torch.Tensor:
-        """``n_draws`` completions of each window ``(n_draws, B, T, C)``: ``z ~ q(z | x_obs)``
-        then every entry from ``p(x | z)`` (observed entries are put back by the caller)."""
-        z = self.encode(x).rsample(n_draws)
-        return self.likelihood.sample(self.decode_params(z))
-
-    @torch.no_grad()
-    def impute_mean(self, x: torch.Tensor, n_samples: int = 1) -> torch.Tensor:
-        """``E[x | x_obs]`` estimated with ``n_samples`` posterior draws ``(B, T, C)`` (with
-        ``n_samples = 1``: decoded at the posterior mean, as GP-VAE imputes)."""
-        q = self.encode(x)
-        if n_samples == 1:
-            return self.decode(q.mean)
-        return self.decode(q.rsample(n_samples)).mean(0)

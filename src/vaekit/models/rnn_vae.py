@@ -14,7 +14,13 @@ from vaekit.distributions.priors import StandardNormal
 from vaekit.distributions.series import MaskedSeriesLikelihood
 from vaekit.errors import ConfigError
 from vaekit.models.base import BaseModel
-from vaekit.models.gpvae import check_dropout, check_window, encoder_input, hide_inputs
+from vaekit.models.gpvae import (
+    WindowImputation,
+    check_dropout,
+    check_window,
+    encoder_input,
+    hide_inputs,
+)
 from vaekit.models.registry import register_model
 from vaekit.objectives import LossOutput
 
@@ -24,7 +30,7 @@ from vaekit.objectives import LossOutput
     "Recurrent VAE for time-series windows (GRU encoder and decoder, one code per window), "
     "for generation and imputation",
 )
-class RNNVAE(BaseModel):
+class RNNVAE(WindowImputation, BaseModel):
     """A window ``(T, C)`` encoded by a GRU into one code ``z``, decoded by a GRU.
 
     The encoder reads the zero-filled window and its mask step by step; its last hidden
@@ -121,18 +127,3 @@ class RNNVAE(BaseModel):
         one draw of every entry from ``p(x | z)``."""
         params = self.decode_params(self.prior.sample(n, self.position.device))
         return self.likelihood.sample(params) if noise else self.likelihood.mean(params)
-
-    @torch.no_grad()
-    def draw_windows(self, x: torch.Tensor, n_draws: int) -> torch.Tensor:
-        """``n_draws`` completions of each window ``(n_draws, B, T, C)``."""
-        z = self.encode(x).rsample(n_draws)
-        return self.likelihood.sample(self.decode_params(z))
-
-    @torch.no_grad()
-    def impute_mean(self, x: torch.Tensor, n_samples: int = 1) -> torch.Tensor:
-        """``E[x | x_obs]`` from ``n_samples`` posterior draws ``(B, T, C)`` (1: decoded at
-        the posterior mean)."""
-        q = self.encode(x)
-        if n_samples == 1:
-            return self.decode(q.mean)
-        return self.decode(q.rsample(n_samples)).mean(0)

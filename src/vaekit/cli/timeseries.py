@@ -75,7 +75,7 @@ def fit_command(
     epochs: int = typer.Option(None, "--epochs",
                                help="Training epochs. [default: about 4,000 steps]"),
     latent_dim: int = typer.Option(None, "--latent-dim",
-                                   help="Latent size. [default: 8 gp-vae, 16 rnn-vae]"),
+                                   help="Latent size. [default: 12 gp-vae, 16 rnn-vae]"),
     beta: float = typer.Option(0.2, "--beta", help="Weight of the KL term."),
     likelihood: str = typer.Option("student-t", "--likelihood", help="student-t or gaussian."),
     scaling: str = typer.Option("standard", "--scaling",

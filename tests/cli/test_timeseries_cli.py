@@ -83,6 +83,13 @@ def test_sample_writes_windows(fitted, tmp_path, capsys):
     assert code == 0, err
     rows = list(csv.DictReader(out.open()))
     assert len(rows) == 3 * 12 and rows[-1]["window"] == "2" and rows[-1]["step"] == "11"
+    out = tmp_path / "long.csv"
+    code, _, err = run_cli(["timeseries", "sample", fitted, "-n", "2", "--length", "100",
+                            "-o", out], capsys)  # fmt: skip
+    assert code == 0, err
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 200 and rows[-1]["series"] == "1" and rows[-1]["step"] == "99"
+    assert "2 series of 100 steps" in err
 
 
 def test_report_scores_held_out_entries_beside_baselines(fitted, tmp_path, capsys):
@@ -175,5 +182,11 @@ def test_report_with_generation_scores(tmp_path, capsys, monkeypatch, fitted):
     scores = json.loads((run / "report.json").read_text())["generation"]
     assert 0 <= scores["discriminative"] <= 0.5 and scores["predictive"] > 0
     assert "discriminative" in err and "real data" in err
+    assert set(scores["ks"]) == {"a", "b", "c"} and 0 <= scores["ks_mean"] <= 1
+    assert scores["acf_gap"] >= 0
+    assert (run / "plots" / "generation.png").read_bytes()[:4] == b"\x89PNG"
+    code, _, err = run_cli(["timeseries", "sample", run, "--length", "50", "-o",
+                            tmp_path / "long.csv"], capsys)  # fmt: skip
+    assert code == 2 and "need gp-vae" in err
     code, _, err = run_cli(["timeseries", "report", fitted, "--generation"], capsys)
     assert code == 2 and "complete series" in err

@@ -142,3 +142,29 @@ def test_input_dropout_hides_observed_entries_from_the_encoder_in_training_only(
     assert torch.equal(a, plain.loss(x).total)  # evaluation: the encoder sees every entry
     with pytest.raises(ConfigError, match="input_dropout"):
         create_model("rnn-vae", input_shape=(12, 3), input_dropout=1.0)
+
+
+def test_long_trajectories_keep_the_prior_covariance_across_blocks():
+    """Stitched block by block, the trajectories have the kernel's covariance everywhere,
+    across the joins too (independent blocks would give ~0 there)."""
+    prior = GPPrior(2, 8, "cauchy", length_scale=2.0)
+    torch.manual_seed(0)
+    z = prior.sample_long(6000, 40, context=8, block=8).double()  # (6000, 2, 40); joins 16, 24
+    k = kernel_matrix("cauchy", 40, 2.0)  # (40, 40)
+    for s, t in [(0, 0), (15, 16), (23, 24), (20, 26), (30, 39), (5, 35)]:
+        emp = (z[:, :, s] * z[:, :, t]).mean().item()
+        assert emp == pytest.approx(k[s, t].item(), abs=0.05), (s, t)
+    assert z.mean().abs().item() < 0.03
+    short = prior.sample_long(3, 5)
+    assert short.shape == (3, 2, 5)
+    with pytest.raises(ConfigError, match=">= 1"):
+        prior.sample_long(3, 0)
+
+
+def test_gp_vae_generates_series_longer_than_its_window():
+    model = create_model("gp-vae", input_shape=(12, 3), latent_dim=2, hidden=[16])
+    torch.manual_seed(0)
+    long = model.sample_long(4, 100)
+    assert long.shape == (4, 100, 3) and torch.isfinite(long).all()
+    drawn = model.sample_long(4, 100, noise=True)
+    assert drawn.shape == (4, 100, 3) and not torch.equal(drawn, long)

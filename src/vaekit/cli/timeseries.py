@@ -184,9 +184,11 @@ def impute_command(
 @app.command("sample")
 def sample_command(
     run: Path = typer.Argument(..., help="A `vaekit timeseries fit` directory."),
-    num: Annotated[int, num_option("Windows to generate.")] = 100,
-    output: Path = output_option("CSV to write: window, step, then one column per channel.",
-                                 default=...),  # fmt: skip
+    num: Annotated[int, num_option("Windows (or series, with --length) to generate.")] = 100,
+    output: Path = output_option("CSV to write: window (or series), step, then one column "
+                                 "per channel.", default=...),  # fmt: skip
+    length: int = typer.Option(None, "--length", help="Generate series of this many steps "
+                                                      "instead of windows (gp-vae runs)."),
     means: bool = typer.Option(False, "--means",
                                help="Decoded means instead of draws from the likelihood."),
     seed: Annotated[int | None, seed_option("Seed of the draws. [default: the fit's]")] = None,
@@ -204,15 +206,17 @@ def sample_command(
     imp = TimeSeriesImputer.load(run, device=device)
     if seed is not None:
         imp.random_state = seed
-    windows = imp.sample(num, noise=not means)
+    windows = imp.sample(num, noise=not means, length=length)
     make_output_folder(output)
     with open(output, "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["window", "step", *imp.channels_])
+        w.writerow(["window" if length is None else "series", "step", *imp.channels_])
         for i, win in enumerate(windows):
             for t, row in enumerate(win):
                 w.writerow([i, t, *(f"{v:.8g}" for v in row)])
-    console.print(f"wrote {num:,} windows of {imp.window} steps x {len(imp.channels_)} channels")
+    what = "windows" if length is None else "series"
+    console.print(f"wrote {num:,} {what} of {windows.shape[1]} steps x {len(imp.channels_)} "
+                  "channels")
     emit_result(output)
 
 
@@ -276,21 +280,26 @@ def report_command(
     out.print(f"  90% interval of the model's draws holds {100 * check['coverage_90']:.1f}% of "
               "the held-out truth", soft_wrap=True)  # fmt: skip
     if generation:
-        result["generation"] = _generation_scores(imp, series, seed, out)
+        result["generation"] = _generation_scores(imp, series, seed, out,
+                                                  run / "plots" / "generation.png")
     atomic_write_text(run / "report.json", json.dumps(result, indent=2))
     emit_result(figure)
 
 
-def _generation_scores(imp: Any, series: Any, seed: int, out: Any) -> dict[str, float]:
+def _generation_scores(imp: Any, series: Any, seed: int, out: Any,
+                       figure: Path) -> dict[str, Any]:  # fmt: skip
     """TimeGAN's discriminative and predictive scores of as many generated windows as the
-    series has, both min-max scaled by the real series."""
+    series has, both min-max scaled by the real series; the marginals' KS statistics, the
+    autocorrelation gap, and the figure of both (marginals, autocorrelation, PCA, t-SNE)."""
     import numpy as np
 
+    from vaekit.timeseries.fidelity import fidelity_summary
     from vaekit.timeseries.generation import (
         discriminative_score,
         minmax_windows,
         predictive_score,
     )
+    from vaekit.timeseries.report import draw_generation
 
     values = series.values
     if np.isnan(values).any():
@@ -301,7 +310,11 @@ def _generation_scores(imp: Any, series: Any, seed: int, out: Any) -> dict[str, 
     scores = {"discriminative": discriminative_score(real, fake, seed),
               "predictive": predictive_score(fake, real, seed),
               "predictive_real": predictive_score(real, real, seed)}  # fmt: skip
+    scores |= fidelity_summary(real, fake, series.channels)
+    draw_generation(real, fake, series.channels, figure, seed=seed)
     out.print(f"generation ({len(real):,} windows): discriminative "
               f"{scores['discriminative']:.3f}, predictive {scores['predictive']:.4f} (real "
-              f"data {scores['predictive_real']:.4f})", soft_wrap=True)  # fmt: skip
+              f"data {scores['predictive_real']:.4f}); marginals' KS statistic "
+              f"{scores['ks_mean']:.3f} (channel mean), autocorrelation gap "
+              f"{scores['acf_gap']:.3f}; figure {figure}", soft_wrap=True)  # fmt: skip
     return scores

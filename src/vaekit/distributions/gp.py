@@ -60,19 +60,59 @@ class GPPrior(nn.Module):
         if kernel_scales < 1 or kernel_scales > latent_dim:
             raise ConfigError(f"kernel_scales must be in 1..latent_dim ({latent_dim}), got "
                               f"{kernel_scales}")  # fmt: skip
-        group = torch.arange(latent_dim) * kernel_scales // latent_dim  # (D,) in 0..S-1
-        covs = [kernel_matrix(kernel, steps, length_scale / 2 ** int(g), sigma, jitter)
-                for g in group]  # fmt: skip
-        chol = torch.linalg.cholesky(torch.stack(covs))  # (D, T, T), float64
+        self.steps, self.kernel, self.length_scale = steps, kernel, length_scale
+        self.sigma, self.kernel_scales, self.jitter = sigma, kernel_scales, jitter
+        self.latent_dim = latent_dim
+        chol = torch.linalg.cholesky(self.covariances(steps))  # (D, T, T), float64
         self.register_buffer("chol", chol.float())
         self.register_buffer("log_det", 2 * torch.log(torch.diagonal(chol, dim1=-2, dim2=-1))
                              .sum(-1).float())  # (D,)  # fmt: skip
-        self.steps = steps
+
+    def covariances(self, steps: int) -> torch.Tensor:
+        """Each dimension's prior covariance over ``steps`` steps ``(D, steps, steps)``
+        (float64)."""
+        group = torch.arange(self.latent_dim) * self.kernel_scales // self.latent_dim  # (D,)
+        return torch.stack([kernel_matrix(self.kernel, steps, self.length_scale / 2 ** int(g),
+                                          self.sigma, self.jitter) for g in group])  # fmt: skip
 
     def sample(self, n: int) -> torch.Tensor:
         """``n`` trajectories ``(n, D, T)`` from the prior."""
         eps = torch.randn(n, *self.chol.shape[:2], device=self.chol.device)
         return torch.einsum("dst,ndt->nds", self.chol, eps)
+
+    def sample_long(self, n: int, steps: int, context: int = 64,
+                    block: int = 256) -> torch.Tensor:  # fmt: skip
+        """``n`` trajectories ``(n, D, steps)`` of any length, stitched block by block: each
+        block of ``block`` steps is drawn from the prior conditioned on the last ``context``
+        steps before it (exact Gaussian conditioning; the kernel is stationary, so one
+        conditional serves every block). Correlations further back than ``context`` steps
+        are dropped: with the Cauchy kernel and length scale ``l`` they are below
+        ``1 / (1 + (context / l)^2)``."""
+        if steps < 1 or context < 1 or block < 1:
+            raise ConfigError(f"steps, context and block must be >= 1, got {steps}, "
+                              f"{context}, {block}")  # fmt: skip
+        device = self.chol.device
+        first = min(steps, context + block)
+        chol = torch.linalg.cholesky(self.covariances(first))  # (D, m, m)
+        eps = torch.randn(n, self.latent_dim, first, dtype=torch.float64)
+        z = [torch.einsum("dst,ndt->nds", chol, eps)]  # (n, D, first)
+        done = first
+        if done < steps:
+            cov = self.covariances(context + block)  # (D, c + b, c + b)
+            k_cc, k_bc = cov[:, :context, :context], cov[:, context:, :context]
+            gain = torch.linalg.solve(k_cc, k_bc.transpose(1, 2)).transpose(1, 2)  # (D, b, c)
+            cond = cov[:, context:, context:] - gain @ k_bc.transpose(1, 2)
+            cond_chol = torch.linalg.cholesky(cond)  # (D, b, b)
+            last = z[0][..., -context:]
+            while done < steps:
+                b = min(block, steps - done)
+                mean = torch.einsum("dbc,ndc->ndb", gain, last)[..., :b]
+                eps = torch.randn(n, self.latent_dim, block, dtype=torch.float64)
+                new = mean + torch.einsum("dst,ndt->nds", cond_chol, eps)[..., :b]
+                z.append(new)
+                last = torch.cat([last, new], -1)[..., -context:]
+                done += b
+        return torch.cat(z, -1).float().to(device)
 
     def kl(self, q: BandedGaussian) -> torch.Tensor:
         """``KL(q || p)`` per example and dimension ``(B, D)`` in closed form:

@@ -189,3 +189,12 @@ class GPVAE(WindowImputation, BaseModel):
         one draw of every entry from ``p(x | z)``."""
         params = self.decode_params(self.prior.sample(n))
         return self.likelihood.sample(params) if noise else self.likelihood.mean(params)
+
+    @torch.no_grad()
+    def sample_long(self, n: int, steps: int, noise: bool = False) -> torch.Tensor:
+        """``n`` series of any length ``(n, steps, C)``: latent trajectories of ``steps``
+        from the same GP prior, stitched block by block
+        (:meth:`~vaekit.distributions.gp.GPPrior.sample_long`), each step decoded as in a
+        window (the decoder reads one step's code at a time)."""
+        params = self.decode_params(self.prior.sample_long(n, steps))
+        return self.likelihood.sample(params) if noise else self.likelihood.mean(params)

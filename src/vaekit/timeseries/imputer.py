@@ -277,16 +277,27 @@ class TimeSeriesImputer(TransformerMixin, VAEEstimator):
         return np.stack(done) if kind == "array" else done
 
     @torch.no_grad()
-    def sample(self, n: int, noise: bool = True) -> np.ndarray:
+    def sample(self, n: int, noise: bool = True, length: int | None = None) -> np.ndarray:
         """``n`` new windows ``(n, window, C)`` in the data's units, from the model's prior:
         with ``noise`` (the default) every entry drawn from the likelihood, else the decoded
-        means (smoother than data)."""
+        means (smoother than data).
+
+        With ``length`` (gp-vae only), ``n`` series of ``length`` steps ``(n, length, C)``:
+        latent trajectories from the GP prior stitched block by block, each step decoded."""
         self._check_fitted()
         if not (isinstance(n, (int, np.integer)) and n >= 1):
             raise ConfigError(f"n must be a positive integer, got {n!r}")
+        if length is not None:
+            if not (isinstance(length, (int, np.integer)) and length >= 1):
+                raise ConfigError(f"length must be a positive integer, got {length!r}")
+            if self.model != "gp-vae":
+                raise ConfigError(f"series longer than a window need gp-vae (its prior runs "
+                                  f"over any number of steps); {self.model} generates windows "
+                                  f"of {self.window} steps")  # fmt: skip
         with seeded(self._draw_seed(), self.model_.device):
-            w = self.model_.sample(int(n), noise=noise).cpu().double().numpy()
-        return self.scaler_.inverse(w)
+            w = (self.model_.sample(int(n), noise=noise) if length is None else
+                 self.model_.sample_long(int(n), int(length), noise=noise))  # fmt: skip
+        return self.scaler_.inverse(w.cpu().double().numpy())
 
     def _draw_seed(self) -> int:
         state = self.random_state

@@ -93,3 +93,43 @@ def draw_imputation(series: TimeSeries, check: dict[str, Any], channel: int, pat
     ax.legend(loc="upper right", fontsize=8, ncols=4)
     fig.tight_layout()
     return save_figure(fig, path)
+
+
+def draw_generation(real: np.ndarray, fake: np.ndarray, channels: list[str] | tuple[str, ...],
+                    path: str | Path, tsne: bool = True, seed: int = 0) -> Path:  # fmt: skip
+    """Real against generated windows ``(N, T, C)``: the marginals of up to four channels,
+    the autocorrelation of each channel, and the PCA (and t-SNE) pictures of the windows."""
+    from vaekit.timeseries.fidelity import autocorrelation, embed
+
+    plt = pyplot()
+    shown = list(range(min(4, real.shape[2])))
+    cols = max(3 if tsne else 2, len(shown))
+    fig, axes = plt.subplots(2, cols, figsize=(3.2 * cols, 6.2), squeeze=False)
+    for ax in axes.ravel():
+        ax.set_visible(False)
+    for ax, c in zip(axes[0], shown, strict=False):
+        ax.set_visible(True)
+        both = np.concatenate([real[..., c].ravel(), fake[..., c].ravel()])
+        bins = np.linspace(both.min(), both.max(), 41)
+        ax.hist(real[..., c].ravel(), bins, density=True, alpha=0.5, label="real")
+        ax.hist(fake[..., c].ravel(), bins, density=True, alpha=0.5, label="generated")
+        ax.set_title(str(channels[c]), fontsize=9)
+    axes[0][0].legend(fontsize=8)
+    ax = axes[1][0]
+    ax.set_visible(True)
+    acf_r, acf_f = autocorrelation(real), autocorrelation(fake)
+    lags = np.arange(len(acf_r))
+    ax.plot(lags, acf_r, color="C0", lw=1, alpha=0.7)
+    ax.plot(lags, acf_f, color="C1", lw=1, ls="--", alpha=0.7)
+    ax.set_title("autocorrelation (solid real, dashed generated)", fontsize=8)
+    ax.set_xlabel("lag")
+    for ax, method in zip(axes[1][1:], ["pca", "tsne"] if tsne else ["pca"], strict=False):
+        ax.set_visible(True)
+        xy_r, xy_f = embed(real, fake, method, seed=seed)
+        ax.scatter(*xy_r.T, s=3, alpha=0.4, label="real")
+        ax.scatter(*xy_f.T, s=3, alpha=0.4, label="generated")
+        ax.set_title("PCA" if method == "pca" else "t-SNE", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout()
+    return save_figure(fig, path)

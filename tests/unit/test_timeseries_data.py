@@ -196,6 +196,20 @@ def test_the_imputer_refuses_other_channels_and_bad_options(fitted):
     assert isinstance(imp.transform(series), TimeSeries)
 
 
+def test_a_series_on_another_grid_is_refused(fitted):
+    _, masked = fitted
+    days = np.datetime64("2020-01-01") + np.arange(300)
+    daily = TimeSeries(masked, days, ("a", "b", "c"), "1D")
+    imp = TimeSeriesImputer(window=16, stride=4, epochs=1, latent_dim=2, hidden=(8,),
+                            device="cpu").fit(daily)  # fmt: skip
+    assert imp.freq_ == "1D" and isinstance(imp.transform(daily), TimeSeries)
+    hours = np.datetime64("2020-01-01T00") + np.arange(300)
+    hourly = TimeSeries(masked, hours, ("a", "b", "c"), "1h")
+    with pytest.raises(DataError, match="X is on a 1h grid; the imputer was fitted on a 1D"):
+        imp.transform(hourly)
+    assert imp.transform(masked).shape == masked.shape  # an array has no grid to check
+
+
 def test_tiling_takes_each_step_from_one_window():
     from vaekit.timeseries.windows import tile
 

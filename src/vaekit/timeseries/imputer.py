@@ -229,6 +229,11 @@ class TimeSeriesImputer(TransformerMixin, VAEEstimator):
         if series.values.shape[1] != len(self.channels_):
             raise DataError(f"X has {series.values.shape[1]} channels; the imputer was fitted "
                             f"on {len(self.channels_)} ({', '.join(self.channels_)})")  # fmt: skip
+        grids = {series.freq, self.freq_} - {None, "rows"}
+        if kind == "series" and series.freq != "rows" and len(grids) > 1:
+            raise DataError(f"X is on a {series.freq} grid; the imputer was fitted on a "
+                            f"{self.freq_} grid (read X with freq={self.freq_!r}, or fit on "
+                            "its grid)")  # fmt: skip
         named = hasattr(self, "feature_names_in_")
         if named and kind != "array" and tuple(series.channels) != self.channels_:
             raise DataError(f"X's channels {list(series.channels)} differ from the fitted "

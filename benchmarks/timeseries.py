@@ -154,8 +154,8 @@ def imputation(args: argparse.Namespace) -> str:
                 print(f"{label} {rate:.0%} seed {seed} {name}: MAE {scores[name][-1]['mae']:.4f}",
                       flush=True)  # fmt: skip
         best_peer = min((statistics.mean(e["mae"] for e in scores[m]), m) for m in methods
-                        if not m.startswith("vaekit"))  # fmt: skip
-        for name in methods:
+                        if not m.startswith("vaekit") and scores[m])  # fmt: skip
+        for name in (m for m in methods if scores[m]):
             mae = [e["mae"] for e in scores[name]]
             rmse = [e["rmse"] for e in scores[name]]
             mre = [e["mre"] for e in scores[name]]

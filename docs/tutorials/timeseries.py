@@ -105,8 +105,8 @@ draw_imputation(wind, check, channel=0, path=OUT / "imputation.png", steps=120)
 # high, low, close, adjusted close, volume) to [0, 1] and takes every window of 24 days.
 # The recurrent VAE (`model="rnn-vae"`: a GRU encoder to one code per window, a GRU decoder
 # back) learns them; `sample(n)` draws new windows from its prior. Two scores: a post-hoc
-# GRU learns to tell real from generated windows (discriminative score: its test accuracy
-# minus 0.5, lower is better), and a GRU trained on generated windows predicts the real
+# GRU learns to tell real from generated windows (discriminative score: how far its test
+# accuracy is from 0.5, lower is better), and a GRU trained on generated windows predicts the real
 # ones one step ahead (predictive score: its MAE, to compare with the same GRU trained on
 # real windows).
 

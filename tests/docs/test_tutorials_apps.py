@@ -22,6 +22,8 @@ CASES = {
     "molecules": ("moses/train.csv.gz", ["neighbourhood.png", "neighbours.png"], True),
     "recommendation": ("ml-100k/ml-100k.inter.gz", ["ndcg.png"], False),
     "sentences": ("sentences/train.txt", ["training.png"], False),
+    "timeseries": ("timeseries/stocks/stocks_daily.csv.gz",
+                   ["imputation.png", "generation.png", "year.png"], False),
 }
 
 

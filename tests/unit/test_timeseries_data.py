@@ -224,3 +224,11 @@ def test_tiling_takes_each_step_from_one_window():
 def test_compact_dates_are_dates(tmp_path):
     s = read_series(_write(tmp_path, "date,a\n20200101,1\n20200102,2\n20200201,3\n"))
     assert s.freq == "1D" and len(s.values) == 32
+
+
+def test_grid_names_compare_by_step():
+    from vaekit.timeseries.series import same_grid
+
+    assert same_grid("1D", "24h") and same_grid("1h", "60min") and same_grid("rows", "1D")
+    assert same_grid(None, "1h") and same_grid("1", "1")
+    assert not same_grid("1D", "1h") and not same_grid("1W", "6D")

@@ -233,7 +233,9 @@ def report_command(
                                  default=None),  # fmt: skip
     generation: bool = typer.Option(False, "--generation",
                                     help="Also score generated windows by the TimeGAN protocol "
-                                         "(discriminative and predictive scores; minutes)."),
+                                         "(discriminative and predictive scores), their "
+                                         "marginals and autocorrelation, and draw "
+                                         "RUN/plots/generation.png (PCA, t-SNE; minutes)."),
     seed: Annotated[int, seed_option("Seed of the held-out entries and the draws.")] = 0,
     device: Device = DEFAULT_DEVICE,
     threads: Threads = None,
@@ -312,9 +314,10 @@ def _generation_scores(imp: Any, series: Any, seed: int, out: Any,
               "predictive_real": predictive_score(real, real, seed)}  # fmt: skip
     scores |= fidelity_summary(real, fake, series.channels)
     draw_generation(real, fake, series.channels, figure, seed=seed)
+    gap = "n/a" if scores["acf_gap"] is None else f"{scores['acf_gap']:.3f}"
     out.print(f"generation ({len(real):,} windows): discriminative "
               f"{scores['discriminative']:.3f}, predictive {scores['predictive']:.4f} (real "
               f"data {scores['predictive_real']:.4f}); marginals' KS statistic "
-              f"{scores['ks_mean']:.3f} (channel mean), autocorrelation gap "
-              f"{scores['acf_gap']:.3f}; figure {figure}", soft_wrap=True)  # fmt: skip
+              f"{scores['ks_mean']:.3f} (channel mean), autocorrelation gap {gap}; figure "
+              f"{figure}", soft_wrap=True)  # fmt: skip
     return scores

@@ -87,8 +87,11 @@ def embed(real: Any, fake: Any, method: str = "pca", n: int = 1000,
 
 def fidelity_summary(real: Any, fake: Any, channels: list[str] | tuple[str, ...]) -> dict:
     """The numbers the report prints: KS statistic per channel and the mean absolute gap
-    between the real and generated autocorrelations (lags 1..half the window)."""
+    between the real and generated autocorrelations (lags 1..half the window; ``None``
+    when every channel is constant within windows)."""
     ks = marginal_distances(real, fake)
     gap = np.abs(autocorrelation(real)[1:] - autocorrelation(fake)[1:])  # (lags, C)
+    finite = gap[np.isfinite(gap)]  # a channel constant in every window has none
     return {"ks": {c: float(v) for c, v in zip(channels, ks, strict=True)},
-            "ks_mean": float(ks.mean()), "acf_gap": float(np.nanmean(gap))}  # fmt: skip
+            "ks_mean": float(ks.mean()),
+            "acf_gap": float(finite.mean()) if finite.size else None}  # fmt: skip

@@ -302,6 +302,18 @@ def _step(path: Path, times: np.ndarray, freq: str | None) -> tuple[object, str]
     return step, _timedelta_name(step)
 
 
+def same_grid(a: str | None, b: str | None) -> bool:
+    """Whether two grid names are the same step (``"1D"`` and ``"24h"`` are); ``"rows"``,
+    ``None`` and step numbers match anything."""
+    if a in (None, "rows") or b in (None, "rows") or a == b:
+        return True
+    try:
+        steps = [np.timedelta64(*parse_freq(f)).astype("timedelta64[s]") for f in (a, b)]
+    except DataError:
+        return True  # step numbers ("1", "0.5"): no calendar to compare
+    return bool(steps[0] == steps[1])
+
+
 def _unit_name(unit: str) -> str:
     return {"W": "W", "D": "D", "h": "h", "m": "min", "s": "s"}[unit]
 

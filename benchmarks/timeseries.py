@@ -35,11 +35,18 @@ from pathlib import Path
 import numpy as np
 
 from _record import append_results
-from vaekit.timeseries import TimeSeriesImputer, hold_out, imputation_errors, read_series
+from vaekit.timeseries import (
+    TimeSeries,
+    TimeSeriesImputer,
+    hold_out,
+    imputation_errors,
+    read_series,
+)
 from vaekit.timeseries.generation import discriminative_score, minmax_windows, predictive_score
 from vaekit.timeseries.report import channel_means, last_observation, linear_interpolation
 
 DATA = Path(os.environ.get("VAEKIT_DATA_DIR", "../shared/data")) / "timeseries"
+FIGURES = Path(__file__).resolve().parents[1] / "docs" / "figures"
 #: the 33 PM10 stations with < 30% missing in 2002-2009 (the data's README)
 PM10_STATIONS = (
     "DENI063 DEBE056 DEBE032 DEHE046 DENW081 DESN049 DETH026 DENI059 DEHE028 DEMV017 DEBB053 "
@@ -53,8 +60,12 @@ def pm10() -> np.ndarray:
     return s.values[s.times >= np.datetime64("2002-01-01")]
 
 
+def wind_series() -> TimeSeries:
+    return read_series(DATA / "irish_wind" / "wind_daily.csv")
+
+
 def wind() -> np.ndarray:
-    return read_series(DATA / "irish_wind" / "wind_daily.csv").values
+    return wind_series().values
 
 
 def knn(values: np.ndarray) -> np.ndarray:
@@ -172,10 +183,10 @@ def imputation(args: argparse.Namespace) -> str:
             "otherwise the defaults of TimeSeriesImputer.\n")
 
 
-def goog() -> np.ndarray:
+def goog() -> TimeSeries:
     return read_series(DATA / "stocks" / "stocks_daily.csv.gz", id_column="Ticker", ids=["GOOG"],
                        columns=["Open", "High", "Low", "Close", "Adj Close", "Volume"],
-                       freq="rows").values  # fmt: skip
+                       freq="rows")  # fmt: skip
 
 
 #: generation data: label, loader, published TimeGAN row (or None), what the data is
@@ -184,16 +195,18 @@ GENERATION = {
              "0.038 ± 0.001 | 0.036 | - | - | - |",
              "GOOG 2004-08-19 to 2013-03-01, windows of 24 x 6 (open, high, low, close, "
              "adjusted close, volume)"),
-    "wind": ("Irish wind", wind, None, "Irish wind speeds 1961-1978, windows of 24 days x 12 "
-             "stations"),
+    "wind": ("Irish wind", wind_series, None,
+             "Irish wind speeds 1961-1978, windows of 24 days x 12 stations"),
 }
 
 
 def generation(args: argparse.Namespace, name: str) -> str:
     from vaekit.timeseries.fidelity import fidelity_summary
+    from vaekit.timeseries.report import draw_generation
 
     label, load, published, what = GENERATION[name]
-    values = load()
+    series = load()
+    values = series.values
     real = minmax_windows(values, 24)
     scaled = (values - values.min(0)) / (values.max(0) - values.min(0) + 1e-7)
     epochs = args.gen_epochs if name == "goog" else args.wind_gen_epochs
@@ -206,6 +219,8 @@ def generation(args: argparse.Namespace, name: str) -> str:
     pred = [predictive_score(fake, real, r) for r in range(args.repeats)]
     ref = [predictive_score(real, real, r) for r in range(args.repeats)]
     fid = fidelity_summary(real, fake, [str(i) for i in range(real.shape[2])])
+    figure = FIGURES / f"timeseries-generation-{name}.png"
+    draw_generation(real, fake, series.channels, figure)
     kind = "decoded means" if args.gen_means else "draws from the likelihood"
     rows = (f"| vaekit rnn-vae ({kind}) | {_ms(disc, 3)} | {_ms(pred, 4)} | {_ms(ref, 4)} "
             f"| {fid['ks_mean']:.3f} | {fid['acf_gap']:.3f} | {fit_s:.0f} s |\n")
@@ -221,7 +236,8 @@ def generation(args: argparse.Namespace, name: str) -> str:
         "5,000 steps). Generated values are clipped to [0, 1] (TimeGAN's generator ends in a "
         "sigmoid; vaekit's likelihood is unbounded). KS: two-sample Kolmogorov-Smirnov "
         "statistic of each channel's values; autocorrelation gap: mean absolute difference of "
-        "the real and generated autocorrelations at lags 1-12.\n"
+        f"the real and generated autocorrelations at lags 1-12. Figure: "
+        f"docs/figures/{figure.name}.\n"
     )
 
 

@@ -179,7 +179,7 @@ def imputation(args: argparse.Namespace) -> str:
             "| --- | --- | --- | --- | --- | --- | --- |\n")  # fmt: skip
     return (head + "\n".join(rows) + f"\n\nMean ± standard deviation over {len(seeds)} seed(s) "
             f"of the hidden entries (and of vaekit's initialisation); vaekit: windows of 24, "
-            f"stride 1, {args.epochs or 'the automatic count of (about 4,000 steps)'} epochs, "
+            f"stride 1, {args.epochs or 'the automatic count of'} epochs (about 4,000 steps), "
             "otherwise the defaults of TimeSeriesImputer.\n")
 
 
